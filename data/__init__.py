@@ -1,0 +1,1 @@
+"""nsifit's built-in datasets (import name `nsifit_data`): data/<plugin>/<dataset>.yaml."""

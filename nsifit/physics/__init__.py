@@ -1,0 +1,1 @@
+"""Observables from couplings: pure, vectorized functions; nothing here reads data."""
