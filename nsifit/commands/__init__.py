@@ -1,0 +1,1 @@
+"""Subcommands of `nsifit`: one module each, with register(subparsers) and its handler."""
