@@ -108,8 +108,13 @@ for _ab, _sfx in (("mumu", ""), ("tautau", "_tautau")):
         lambda c, o, s=_sfx: nsi.eps_medium(o[f"eps_e{s}"], o[f"eps_p{s}"], o[f"eps_n{s}"]))
     observable(f"eps_medium{_sfx}_seed", f"eps^medium_{_ab} in seed 000's convention")(
         lambda c, o, s=_sfx: nsi.to_seed_convention(o[f"eps_medium{s}"]))
-observable("tan_eta", "eps_n/eps_p = g_n/g_p, seed 000 eq. 11", reported=True)(
-    lambda c, o: c.vector("n") / c.vector("p"))
+observable("tan_eta", "eps_n/eps_p = g_n/g_p, seed 000 eq. 11 (nan where both vanish)", reported=True)(
+    lambda c, o: _ratio(c.vector("n"), c.vector("p")))
+
+
+def _ratio(num, den):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return num / den
 
 # --- (g-2)_mu -----------------------------------------------------------------------------
 observable("delta_a_mu", "one-loop Z' contribution to a_mu (gm2.delta_a_lepton)", reported=True)(
@@ -157,3 +162,9 @@ observable("phi_decay_length_30gev_cm", "phi -> ee lab decay length at 30 GeV (s
 observable("lambda_portal", "portal coupling lambda of seed 000 eq. 31 (sin beta = 1e-3, "
            "m_Phi0 = 400 GeV)")(lambda c, o: phi_sector.lambda_portal(c.g_phi, c.m_zp_mev))
 observable("m_phi_mev", "phi mass (nan without phi)", unit="MeV")(lambda c, o: c.m_phi_mev)
+
+# --- full flavour matrices (contact limit, global-fit convention), for oscillation plugins ---------
+for _f in ("e", "p", "n"):
+    observable(f"nsi_matrix_{_f}", f"NSI matrix eps^{_f}_ab (n, 3, 3), contact limit, global-fit "
+               "convention (nsi.nsi_matrix)")(
+        lambda c, o, f=_f: nsi.nsi_matrix(c.g_nu, c.vector(f), c.m_zp_mev))

@@ -21,8 +21,10 @@ INVISIBLE = NEUTRINO_CHANNELS
 
 
 def _velocity(m_mev, m_daughter_mev):
-    """beta = sqrt(1 - 4 m_d^2/m^2) above threshold, 0 below."""
-    x = 1.0 - 4.0 * np.asarray(m_daughter_mev, float) ** 2 / np.asarray(m_mev, float) ** 2
+    """beta = sqrt(1 - 4 m_d^2/m^2) above threshold, 0 below (and for a massless or absent parent)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x = 1.0 - 4.0 * np.asarray(m_daughter_mev, float) ** 2 / np.asarray(m_mev, float) ** 2
+    x = np.nan_to_num(x, nan=-1.0)
     return np.sqrt(np.clip(x, 0.0, None))
 
 

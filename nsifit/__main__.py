@@ -1,0 +1,7 @@
+"""`python -m nsifit` is the `nsifit` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())
