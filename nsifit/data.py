@@ -51,6 +51,20 @@ class Dataset:
     def get(self, key, default=None):
         return self.content.get(key, default)
 
+    def number(self, key):
+        """The float at `key` (dotted for nested fields, e.g. 'a_mu_exp.value').
+
+        DataError naming the file and the field when it is missing or not a number.
+        """
+        value = self.content
+        for part in key.split("."):
+            if not isinstance(value, dict) or part not in value:
+                raise DataError(f"{self.path}: missing field '{key}'")
+            value = value[part]
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise DataError(f"{self.path}: field '{key}' must be a number, got {value!r}")
+        return float(value)
+
     def table(self, key="table"):
         """The CSV named by field `key` (relative to the YAML file) as a dict of float columns."""
         csv_path = self.path.parent / self[key]

@@ -48,3 +48,20 @@ def window(x, low, high, edge_fraction=0.125):
     core_low, core_high = low + 2 * width, high - 2 * width
     distance = np.where(x < core_low, core_low - x, np.where(x > core_high, x - core_high, 0.0))
     return -0.5 * (distance / width) ** 2
+
+
+def lower_bound(x, bound, width):
+    """A quantity known to lie above `bound` at 2 sigma (one edge of `window`).
+
+    Flat (log L = 0) for x >= bound + 2 w and half-Gaussian of width w below it, so
+    Delta chi^2 = 4 exactly at `bound`, 1 at bound + w, 9 at bound - w; continuous with
+    a continuous derivative. For bounds on a scale quantity pass logarithms (then w is
+    a relative width).
+    """
+    distance = np.clip(bound + 2.0 * width - np.asarray(x, dtype=float), 0.0, None)
+    return 0.0 - 0.5 * (distance / width) ** 2      # 0.0 - ...: +0.0 (not -0.0) when allowed
+
+
+def upper_bound(x, bound, width):
+    """A quantity known to lie below `bound` at 2 sigma: `lower_bound` mirrored."""
+    return lower_bound(-np.asarray(x, dtype=float), -bound, width)
