@@ -11,6 +11,7 @@ from typing import Callable
 
 import numpy as np
 
+from .constants import E_CHARGE
 from .errors import NsifitError, unknown
 from .physics import astro, flavour, gm2, meson, nsi, phi_sector, widths
 
@@ -168,3 +169,11 @@ for _f in ("e", "p", "n"):
     observable(f"nsi_matrix_{_f}", f"NSI matrix eps^{_f}_ab (n, 3, 3), contact limit, global-fit "
                "convention (nsi.nsi_matrix)")(
         lambda c, o, f=_f: nsi.nsi_matrix(c.g_nu, c.vector(f), c.m_zp_mev))
+
+# --- recasting dark-photon searches (nsifit.recast) -------------------------------------------
+observable("electron_epsilon_eff", "dark-photon epsilon with the same e-brem / e+e- -> gamma Z' "
+           "rate: g_e(q^2 = m_zp^2)/e (nsifit.recast)")(
+    lambda c, o: c.vector("e", on_shell=True) / E_CHARGE)
+observable("gamma_phi_ee_mev", "phi -> e+ e- width (0 without phi)", unit="MeV")(
+    lambda c, o: np.where(c.has_phi, widths.width_scalar_to_electrons(
+        c.lambda_phi_e, np.where(c.has_phi, c.m_phi_mev, 1.0)), 0.0))

@@ -1,0 +1,51 @@
+"""Shared base of the invisible-search recasts (NA64, BaBar): electron production, P_missing."""
+
+import numpy as np
+
+from nsifit import recast, stats
+from nsifit.likelihood import Likelihood
+
+
+class InvisibleSearch(Likelihood):
+    """A published A' -> invisible limit recast onto any Z' produced through its electron coupling.
+
+    rate/rate_limit = (g_e(m^2)/e)^2 P_missing / eps_limit(m)^2 (nsifit.recast), Poisson zero-count
+    construction; log L = 0 outside the curve's mass range. Subclasses give `zp_energies(m)`:
+    the Z' lab energies passing the cuts and their weights. Datasets: a `table` with m_zp_mev,
+    epsilon (interpolated log-log) and `escape_distance_cm`.
+    """
+
+    requires = ("electron_epsilon_eff", "branching_ratios", "gamma_total_mev", "gamma_phi_ee_mev",
+                "m_zp_mev", "m_phi_mev", "br_inv")
+    options = {"recast": "physics"}
+
+    def setup(self):
+        self.mode = recast.check_mode(self.option_values["recast"])
+        table = self.dataset.table()
+        self.m_table, self.eps_table = np.array(table["m_zp_mev"]), np.array(table["epsilon"])
+        self.distance_cm = self.dataset.number("escape_distance_cm")
+
+    def zp_energies(self, m_zp_mev):
+        """(energies [MeV], weights summing to 1), shapes (k,) or (n, k)."""
+        raise NotImplementedError
+
+    def p_missing(self, obs):
+        """Fraction of produced Z' that leave no visible energy (1 for the reference dark photon)."""
+        if self.mode == "seed":
+            p = obs["br_inv"]
+        else:
+            m = obs["m_zp_mev"]
+            energies, weights = self.zp_energies(m)
+            p = recast.missing_probability(obs["branching_ratios"], obs["gamma_total_mev"], m, energies,
+                                           weights, self.distance_cm, obs["gamma_phi_ee_mev"],
+                                           obs["m_phi_mev"])
+        return np.where(recast.pure_dark_photon(obs.couplings), 1.0, p)
+
+    def loglike(self, obs):
+        eps_limit = recast.limit_loglog(obs["m_zp_mev"], self.m_table, self.eps_table)
+        ratio = recast.rate_over_limit(obs["electron_epsilon_eff"] ** 2, self.p_missing(obs), 1.0,
+                                       eps_limit)
+        return stats.poisson_zero_count(ratio)
+
+    def derived(self, obs):
+        return {f"p_missing_{self.name.split('_')[0]}": self.p_missing(obs)}
