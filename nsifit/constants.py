@@ -35,6 +35,8 @@ M_NEUTRON_MEV = 939.56542194            # CODATA 2022
 M_PI0_MEV = 134.9768                    # PDG 2024
 M_PI_CHARGED_MEV = 139.57039            # PDG 2024
 M_K_CHARGED_MEV = 493.677               # PDG 2024
+M_RHO_MEV = 775.26                      # rho(770) mass, PDG 2024 (e+e- and tau average)
+GAMMA_RHO_MEV = 149.1                   # rho(770) width, PDG 2024
 ATOMIC_MASS_UNIT_MEV = 931.49410372     # CODATA 2022
 
 # --- conversion factors (exact in the 2019 SI) ----------------------------------------

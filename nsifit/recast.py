@@ -26,7 +26,7 @@ geometry read from data/.
 import numpy as np
 
 from .errors import ConfigError, unknown
-from .physics.widths import CHARGED_LEPTONS, INVISIBLE, lab_decay_length_cm
+from .physics.widths import INVISIBLE, VISIBLE_AT_DECAY, lab_decay_length_cm
 
 RECAST_MODES = ("physics", "seed")
 _LARGE = 1.0e12        # caps distance/length ratios so that 0 * inf never occurs
@@ -111,7 +111,7 @@ def missing_probability(branching_ratios, gamma_total_mev, m_zp_mev, energies_me
     """P_missing = Br(inv) + sum_visible Br(ch) P(no visible decay before D), energy-averaged.
 
     branching_ratios: widths.branching_ratios dict of (n,) arrays; energies_mev, weights:
-    Z' lab energies (k,) or (n, k) and weights summing to 1. Channels ee, mumu, tautau are
+    Z' lab energies (k,) or (n, k) and weights summing to 1. Channels ee, mumu, tautau, pipi are
     visible at the Z' decay point; phi phi* (each phi with E_Z'/2, phi -> e+e- with width
     gamma_phi_mev) is visible where the first of the Z' and the two phi decays happens.
     """
@@ -121,7 +121,7 @@ def missing_probability(branching_ratios, gamma_total_mev, m_zp_mev, energies_me
     zp_length = lab_decay_length_cm(np.asarray(gamma_total_mev, float)[:, None], m, energies)
     escape = (survival_probability(zp_length, distance_cm) * weights).sum(axis=-1)
     p = sum(branching_ratios[ch] for ch in INVISIBLE)
-    p = p + sum(branching_ratios[ch] for ch in CHARGED_LEPTONS) * escape
+    p = p + sum(branching_ratios.get(ch, 0.0) for ch in VISIBLE_AT_DECAY) * escape
     br_phi = branching_ratios.get("phiphi")
     if br_phi is not None and gamma_phi_mev is not None and np.any(br_phi > 0):
         has_phi = br_phi > 0

@@ -24,6 +24,9 @@ def test_branching_ratios_sum_to_one():
     total = sum(obs[k] for k in ("br_ee", "br_mumu", "br_inv", "br_phiphi"))
     np.testing.assert_allclose(total, 1.0, rtol=1e-14)
     assert np.all(obs["br_mumu"][params["m_zp"] > 2 * M_MU_MEV] > 0)
+    heavy = mdl.resolve(dict(m_zp=np.geomspace(300, 1500, 20), g_zp=3e-4, c=-0.1, tan_eta=-0.75))
+    np.testing.assert_allclose(sum(ObservableSet(mdl.couplings(heavy))["branching_ratios"].values()), 1.0,
+                               rtol=1e-14)
 
 
 def test_eq21_recovered_when_electron_mass_negligible():
@@ -63,6 +66,24 @@ def test_lepton_width_full_mass_dependence_and_threshold():
     assert widths.width_vector_to_fermions(g, m, M_MU_MEV) == pytest.approx(expected, rel=1e-14)
     assert widths.width_vector_to_fermions(g, 1e4, M_E_MEV) == pytest.approx(g ** 2 * 1e4 / (12 * math.pi),
                                                                              rel=1e-8)
+
+
+def test_pion_form_factor_gounaris_sakurai_peak_and_shape():
+    s = np.linspace(300, 1000, 701) ** 2
+    assert abs(np.sqrt(s[np.argmax(widths.pion_form_factor_squared(s))]) - 775.26) < 20.0
+    # at s = m_rho^2, f = 0 and Gamma(s) = Gamma: |F|^2 = (m/Gamma)^2 (1 + d Gamma/m)^2, d = 0.48 (GS)
+    assert widths.pion_form_factor_squared(775.26 ** 2) == pytest.approx(
+        (775.26 / 149.1) ** 2 * (1 + 0.4786 * 149.1 / 775.26) ** 2, rel=1e-3)
+    assert widths.pion_form_factor_squared(1e3 ** 2) < 3 < widths.pion_form_factor_squared(700 ** 2)
+
+
+def test_dark_photon_pipi_to_mumu_is_r_ratio_near_rho_peak():
+    """Gamma(A' -> pi pi)/Gamma(A' -> mu mu) = e+e- -> pi pi / mu mu = beta_pi^3 |F_pi|^2 / (4 (1 + 2 m_mu^2/m^2)
+    beta_mu), measured ~9 at the rho peak; without omega-rho interference the GS rho alone gives ~6.5."""
+    mdl = get_model("dark_photon")
+    obs = ObservableSet(mdl.couplings(mdl.resolve(dict(m_zp=775.26, epsilon=1e-3))))
+    ratio = obs["partial_widths"]["pipi"][0] / obs["partial_widths"]["mumu"][0]
+    assert 5.5 < ratio < 10
 
 
 def test_dark_photon_width_and_ctau():
