@@ -48,6 +48,9 @@ def cmd_info(args):
         print(f"    requires: {', '.join(p['requires'])}")
         if p["options"]:
             print(f"    options: {', '.join(f'{k}={v}' for k, v in p['options'].items())}")
+        for ds, check in p.get("validation", {}).items():
+            print(f"    validation {ds}: computed SM {check['n_sm_computed']} vs published "
+                  f"{check['n_sm_published']} +- {check['n_sm_published_sigma']}")
         for ds, prov in p["provenance"].items():
             mark = " (default)" if ds == p["default_dataset"] else ""
             print(f"    dataset {ds}{mark}: {prov['experiment']}, {prov['publication']}, "
