@@ -21,7 +21,9 @@ Statistics (per dataset, chosen by its data file):
   the prediction's error grow with N would let a profiled normalisation absorb any excess,
   chi^2 -> N_SM^2/sigma_SM^2, the saturation the csi_2017 construction has at 1/0.28^2).
 
-Approximations: no timing (prompt/delayed) information; one bin in energy; the kinetic
+Timing: a dataset with `timing` (csi_2021) keeps each flux component with the weight
+int_window dt pdf(t) eff(t) (cevns.arrival_time_weights); no time binning.
+Approximations: one bin in energy and time; the kinetic
 mixing enters at q^2 = 0 (its running with q^2 for loop-induced mixing is neglected).
 Option `datasets`: list from csi_2017, csi_2021, lar_2020 (default csi_2021, lar_2020).
 """
@@ -34,7 +36,7 @@ from nsifit import data as datasets
 from nsifit.errors import ConfigError, DataError, unknown
 from nsifit.likelihood import Likelihood, Nuisance
 from nsifit.physics import cevns
-from nsifit.physics.cevns_detector import build_response
+from nsifit.physics.cevns_detector import build_response, build_time_efficiency
 
 REQUIRED = ("targets", "molar_mass_g_per_mol", "mass_kg", "distance_m", "pot",
             "nu_per_flavour_per_pot", "response", "published_sm", "published_observed", "likelihood")
@@ -44,7 +46,8 @@ BETA = Nuisance("cevns_csi2017_beta", 0.0, 0.25, "csi_2017 beam-on background no
 
 
 def detector_from_dataset(ds):
-    """cevns.Detector from a dataset: number of nuclei, fluence per flavour and response."""
+    """cevns.Detector from a dataset: number of nuclei, fluence per flavour, response and,
+    if the dataset has `timing`, the share of each flux component in its time window."""
     formula_units = ds["mass_kg"] * 1.0e3 / ds["molar_mass_g_per_mol"] * cevns.AVOGADRO
     targets = {iso: k * formula_units for iso, k in ds["targets"].items()}
     for iso in targets:
@@ -55,7 +58,10 @@ def detector_from_dataset(ds):
         table = ds.table("acceptance_table")
         spec["acceptance_kevee"], spec["acceptance"] = table["e_kevee"], table["acceptance"]
     fluence = cevns.fluence_per_flavour_cm2(ds["nu_per_flavour_per_pot"], ds["pot"], ds["distance_m"])
-    return cevns.Detector(ds.name, targets, fluence, build_response(spec))
+    timing = ds.get("timing")
+    time_weights = None if not timing else cevns.arrival_time_weights(
+        build_time_efficiency(timing["efficiency"]), timing["window_us"], timing["proton_time_us"])
+    return cevns.Detector(ds.name, targets, fluence, build_response(spec), time_weights)
 
 
 def profiled_single_bin_chi2(n_th, n_meas, b_on, sigma_stat2, sigma_alpha, sigma_beta,

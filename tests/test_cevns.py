@@ -12,7 +12,7 @@ import nsifit
 from nsifit.constants import G_F_MEV2, M_MU_MEV
 from nsifit.couplings import Couplings
 from nsifit.errors import ConfigError, DataError
-from nsifit.physics import cevns
+from nsifit.physics import cevns, cevns_detector
 from nsifit_likelihoods.cevns_coherent import CevnsCoherent, detector_from_dataset, profiled_single_bin_chi2
 
 ALL = ["csi_2017", "csi_2021", "lar_2020"]
@@ -49,6 +49,45 @@ def test_cevns_analytic_energy_integral_matches_quadrature(component, pdf):
         assert cevns.spectrum_folded_kinematics(component, np.array([t]), m)[0] == pytest.approx(ref, rel=1e-9)
 
 
+@pytest.mark.parametrize("component, mean_us", [("nu_mu_prompt", cevns.TAU_PI_US),
+                                                 ("nu_e", cevns.TAU_PI_US + cevns.TAU_MU_US)])
+def test_cevns_arrival_time_pdfs_normalised_with_lifetime_means(component, mean_us):
+    pdf = lambda t: cevns.arrival_time_pdf_per_us(component, t, proton_time_us=0.3)
+    assert quad(pdf, 0, 0.3)[0] == 0.0
+    assert quad(pdf, 0.3, np.inf, limit=200)[0] == pytest.approx(1.0, rel=1e-8)
+    assert quad(lambda t: (t - 0.3) * pdf(t), 0.3, np.inf, limit=200)[0] == pytest.approx(mean_us, rel=1e-8)
+
+
+def test_cevns_time_window_weights_match_closed_form():
+    """int_0^T pdf(t) eff(t) dt for eff = 1 below a, exp(-b (t - a)) above (COHERENT 2021):
+    each exponential e^(-t/tau) gives tau (1 - e^(-a/tau)) + e^(-a/tau) (1 - e^(-(1/tau + b)(T - a))) / (1/tau + b)."""
+    a, b, t_end = 0.52, 0.0494, 6.0
+    eff = cevns_detector.build_time_efficiency({"model": "exponential_tail", "flat_until_us": a, "decay_per_us": b})
+    weights = cevns.arrival_time_weights(eff, (0.0, t_end))
+
+    def integral(tau):
+        r = 1 / tau + b
+        return tau * (1 - math.exp(-a / tau)) + math.exp(-a / tau) * (1 - math.exp(-r * (t_end - a))) / r
+
+    tau_pi, tau_mu = cevns.TAU_PI_US, cevns.TAU_MU_US
+    assert weights["nu_mu_prompt"] == pytest.approx(integral(tau_pi) / tau_pi, rel=1e-6)
+    delayed = (integral(tau_mu) - integral(tau_pi)) / (tau_mu - tau_pi)
+    assert weights["nu_e"] == pytest.approx(delayed, rel=1e-6)
+    assert weights["nu_mubar"] == weights["nu_e"]
+
+
+def test_cevns_gamma_smearing_has_release_mean_and_variance():
+    """Gamma of shape k = 1 + b E and mean mu: sum P = 1, mean mu, variance mu^2 / k."""
+    probabilities = cevns_detector.smearing_gamma(shape_b_per_kevee=9.56, step_pe=0.01)
+    e_ee = np.array([0.5, 2.0, 4.0])
+    mu = 13.35 * e_ee
+    x, p = probabilities(mu, e_ee, (0.0, 400.0))
+    np.testing.assert_allclose(p.sum(axis=1), 1.0, rtol=1e-9)
+    mean = p @ x
+    np.testing.assert_allclose(mean, mu, rtol=1e-6)
+    np.testing.assert_allclose(p @ x ** 2 - mean ** 2, mu ** 2 / (1 + 9.56 * e_ee), rtol=1e-4)
+
+
 def test_cevns_kinematic_endpoint_consistent():
     e = np.array([10.0, 29.8, 52.8])
     t_max = cevns.recoil_max_mev(e, AR.mass_mev)
@@ -75,12 +114,7 @@ def test_cevns_sm_point_gives_ratio_exactly_one():
             assert np.all(res["derived"][f"cevns_ratio_{name}"] == 1.0)
 
 
-@pytest.mark.parametrize("name", [
-    "csi_2017", "lar_2020",
-    pytest.param("csi_2021", marks=pytest.mark.xfail(strict=True, reason=(
-        "computed 403 vs 341 +- 43: no arrival-time window / time efficiency and Poisson instead of the "
-        "release's gamma PE smearing (notes in data/cevns_coherent/csi_2021.yaml); the ratio R is unaffected to first order"))),
-])
+@pytest.mark.parametrize("name", ALL)
 def test_cevns_computed_sm_counts_match_published(plugin, name):
     published = plugin.sets[name]["published_sm"]
     computed = plugin.n_sm_computed[name]

@@ -8,6 +8,11 @@ pi+ -> mu+ nu_mu gives the prompt nu_mu line at E = (m_pi^2 - m_mu^2)/(2 m_pi) =
 mu+ -> e+ nu_e anti-nu_mu gives the delayed Michel spectra (x = E/m_mu, 0 <= x <= 1/2)
     f_nue(E) = (192/m_mu) x^2 (1/2 - x),   f_numubar(E) = (64/m_mu) x^2 (3/4 - x),
 each normalised to one neutrino; r neutrinos per flavour per proton on target (POT).
+Arrival times (for datasets with a time window): protons at t_p, pi+ decays after an
+exponential time (tau_pi), the prompt nu_mu with it; the mu+ decays after a second one
+(tau_mu), so the delayed pdf is (e^(-s/tau_mu) - e^(-s/tau_pi)) / (tau_mu - tau_pi),
+s = t - t_p. A dataset's time window and efficiency weight each flux component by
+int dt pdf(t) eff(t) over the window (`arrival_time_weights`).
 
 Cross section (Freedman 1974; COHERENT 2017, eq. 1 of its supplement) for a spin-0
 nucleus of mass M and recoil energy T, in the normalisation of seed 000 eq. 33:
@@ -48,6 +53,11 @@ G_N_V_SM = -0.5
 # R0^2 = c^2 + (7/3) pi^2 a^2 - 5 s^2, c = 1.23 A^(1/3) - 0.60 fm, a = 0.52 fm, s = 0.9 fm.
 HELM_SKIN_FM = 0.9
 HELM_A_FM = 0.52
+
+# Lifetimes, PDG 2024 (Navas et al., Phys. Rev. D 110 (2024) 030001): tau(pi+-) = 2.6033e-8 s,
+# tau(mu) = 2.1969811e-6 s.
+TAU_PI_US = 0.026033
+TAU_MU_US = 2.1969811
 
 # Flux components at a pi-DAR source: (name, neutrino flavour index 0=e 1=mu 2=tau)
 FLUX_COMPONENTS = (("nu_mu_prompt", 1), ("nu_e", 0), ("nu_mubar", 1))
@@ -101,6 +111,26 @@ def michel_numubar_pdf(e_mev):
 # E-polynomial coefficients {power: c} of the two Michel spectra (same functions as above)
 _MICHEL_POLY = {"nu_e": {2: 96.0 / M_MU_MEV ** 3, 3: -192.0 / M_MU_MEV ** 4},
                 "nu_mubar": {2: 48.0 / M_MU_MEV ** 3, 3: -64.0 / M_MU_MEV ** 4}}
+
+
+def arrival_time_pdf_per_us(component, t_us, proton_time_us=0.0):
+    """Arrival-time pdf [1/us] of a flux component for protons on target at `proton_time_us`."""
+    s = np.asarray(t_us, float) - proton_time_us
+    late = np.maximum(s, 0.0)
+    if component == "nu_mu_prompt":
+        pdf = np.exp(-late / TAU_PI_US) / TAU_PI_US
+    else:
+        pdf = (np.exp(-late / TAU_MU_US) - np.exp(-late / TAU_PI_US)) / (TAU_MU_US - TAU_PI_US)
+    return np.where(s >= 0.0, pdf, 0.0)
+
+
+def arrival_time_weights(time_efficiency, window_us, proton_time_us=0.0, step_us=1.0e-4):
+    """{component: int_window dt pdf(t) eff(t)} for the FLUX_COMPONENTS (midpoint rule on a
+    grid of `step_us`, fine against tau_pi = 0.026 us)."""
+    n = int(math.ceil((window_us[1] - window_us[0]) / step_us))
+    t = window_us[0] + (np.arange(n) + 0.5) * (window_us[1] - window_us[0]) / n
+    eff = time_efficiency(t) * (window_us[1] - window_us[0]) / n
+    return {c: float(arrival_time_pdf_per_us(c, t, proton_time_us) @ eff) for c, _ in FLUX_COMPONENTS}
 
 
 def fluence_per_flavour_cm2(nu_per_flavour_per_pot, pot, distance_m):
@@ -200,12 +230,18 @@ def flavour_charge_squared(q_sm, nsi_contact, propagator):
 @dataclass(frozen=True)
 class Detector:
     """One exposure: targets {isotope name: number of nuclei}, the fluence of each
-    flavour [cm^-2] and the detection probability response(T [MeV]) of a recoil."""
+    flavour [cm^-2], the detection probability response(T [MeV]) of a recoil and the
+    fraction of each flux component kept by the time window and its efficiency
+    ({component: weight}; None: no time cut, all 1)."""
 
     name: str
     targets: dict
     fluence_cm2: float
     response: object
+    time_weights: dict = None
+
+    def time_weight(self, component):
+        return 1.0 if self.time_weights is None else self.time_weights[component]
 
 
 def recoil_nodes_mev(mass_mev, nodes_per_panel=16):
@@ -225,7 +261,7 @@ class CevnsKernel:
 
     For each isotope i the recoil integral is a quadrature on fixed nodes T_k, with
     column weights W_k(detector, flavour) = targets x fluence x (sum over the flux
-    components of that flavour of int dE f(E) dsigma/dT / Q^2) x response(T_k).
+    components of that flavour of time weight x int dE f(E) dsigma/dT / Q^2) x response(T_k).
     The moments S_j(m) = sum_k W_k P(T_k; m)^j depend on the Z' mass alone, so they are
     tabulated once on a log grid of m and interpolated (cubic spline in log m, relative
     error < 1e-6; below the grid P = m^2/(2 M T) makes S_1 ~ m^2 and S_2 ~ m^4 exactly,
@@ -245,16 +281,16 @@ class CevnsKernel:
             t, w = recoil_nodes_mev(m, nodes_per_panel)
             per_target = (w * G_F_MEV2 ** 2 * m / math.pi * HBARC2_MEV2_CM2
                           * helm_form_factor(momentum_transfer_mev(t, m), iso.a) ** 2)
-            folded = {f: sum(spectrum_folded_kinematics(c, t, m) for c, fl in FLUX_COMPONENTS if fl == f)
-                      for f in sorted({fl for _, fl in FLUX_COMPONENTS})}
+            folded = {c: spectrum_folded_kinematics(c, t, m) for c, _ in FLUX_COMPONENTS}
             columns, weights = [], []
             for d_index, det in enumerate(detectors):
                 if name not in det.targets:
                     continue
                 scale = det.targets[name] * det.fluence_cm2 * per_target * det.response(t)
-                for flavour, kernel in folded.items():
+                for flavour in sorted({fl for _, fl in FLUX_COMPONENTS}):
                     columns.append((d_index, flavour))
-                    weights.append(scale * kernel)
+                    weights.append(scale * sum(det.time_weight(c) * folded[c]
+                                               for c, fl in FLUX_COMPONENTS if fl == flavour))
             w_matrix = np.array(weights).T                              # (n_T, n_columns)
             s0 = w_matrix.sum(axis=0)
             p = recoil_propagator(m_grid, t, m)

@@ -5,15 +5,17 @@ sources are) and returns response(T [MeV]) -> array, evaluated once when a likel
 is set up.
 
 CsI[Na] (COHERENT): electron-equivalent energy from a quenching model, mean number of
-photo-electrons mu = light yield x E_ee, the observed PE count Poisson-distributed
-around mu (photo-electron statistics), and the published efficiency as a function of
-the observed PE: response = sum_k eff(k) Pois(k | mu) over the region of interest.
+photo-electrons mu = light yield x E_ee, and the published efficiency as a function of
+the observed PE x, response = int_ROI dx eff(x) p(x | mu), with p either
+- "poisson": integer PE counts, Pois(k | mu) (photo-electron statistics only; 2017), or
+- "gamma": the 2021 data release's resolution, a gamma distribution of mean mu and
+  shape k = 1 + b E_ee[keVee] (variance mu^2 / k, broader than Poisson).
 LAr (CENNS-10): E_ee = QF(T) T, Gaussian resolution sigma = c sqrt(E_ee) keVee, and the
 published acceptance in reconstructed keVee: response = int dE acc(E) N(E | E_ee, sigma).
 """
 
 import numpy as np
-from scipy.stats import norm, poisson
+from scipy.stats import gamma, norm, poisson
 
 from ..errors import DataError
 
@@ -70,16 +72,54 @@ def _model(table, spec, what):
     return table[name](**spec)
 
 
-def csi_pe_response(quenching, light_yield_pe_per_kevee, efficiency, roi_pe):
-    """response(T [MeV]) = sum_{k in ROI} eff(k) Poisson(k | LY * E_ee(T))."""
+def smearing_poisson():
+    """Observed PE k = 0, 1, ... ~ Poisson(mu): (points x_j, probabilities P(x_j | mu, E_ee))."""
+    def probabilities(mean_pe, e_ee_kevee, roi_pe):
+        k = np.arange(int(roi_pe[0]), int(roi_pe[1]) + 1)
+        return k, poisson.pmf(k[None, :], mean_pe[:, None])
+    return probabilities
+
+
+def smearing_gamma(shape_b_per_kevee, step_pe=0.05):
+    """Observed PE x ~ Gamma(shape 1 + b E_ee, mean mu), the resolution of the COHERENT 2021
+    CsI data release, P(x | E) = (a(1+bE)/E)^(1+bE) / Gamma(1+bE) x^(bE) exp(-a(1+bE) x/E)
+    with mean E/a = mu: bin probabilities on a grid of `step_pe`, points at the bin centres."""
+    def probabilities(mean_pe, e_ee_kevee, roi_pe):
+        edges = np.arange(roi_pe[0], roi_pe[1] + 0.5 * step_pe, step_pe)
+        shape = 1.0 + shape_b_per_kevee * e_ee_kevee
+        cdf = gamma.cdf(edges[None, :], shape[:, None], scale=(np.maximum(mean_pe, 1e-12) / shape)[:, None])
+        return 0.5 * (edges[1:] + edges[:-1]), np.diff(cdf, axis=1)
+    return probabilities
+
+
+SMEARING = {"poisson": smearing_poisson, "gamma": smearing_gamma}
+
+
+def csi_pe_response(quenching, light_yield_pe_per_kevee, efficiency, roi_pe, smearing=None):
+    """response(T [MeV]) = sum_j eff(x_j) P(x_j | LY E_ee(T)) over the ROI (default Poisson)."""
     to_kevee = _model(QUENCHING, quenching, "quenching")
     eff = _model(EFFICIENCY, efficiency, "efficiency")
-    k = np.arange(int(roi_pe[0]), int(roi_pe[1]) + 1)
+    probabilities = _model(SMEARING, smearing or {"model": "poisson"}, "smearing")
 
     def response(t_mev):
-        mean_pe = light_yield_pe_per_kevee * to_kevee(np.asarray(t_mev) * KEV_PER_MEV)
-        return poisson.pmf(k[None, :], mean_pe[:, None]) @ eff(k)
+        e_ee = np.maximum(to_kevee(np.asarray(t_mev) * KEV_PER_MEV), 0.0)
+        x, prob = probabilities(light_yield_pe_per_kevee * e_ee, e_ee, roi_pe)
+        return prob @ eff(x)
     return response
+
+
+# --- time efficiency (arrival time t [us] after the protons' trigger) --------------------------
+def time_efficiency_exponential_tail(flat_until_us, decay_per_us):
+    """eff(t) = 1 for t < a, exp(-b (t - a)) after (COHERENT 2021 CsI data release)."""
+    return lambda t_us: np.exp(-decay_per_us * np.maximum(np.asarray(t_us, float) - flat_until_us, 0.0))
+
+
+TIME_EFFICIENCY = {"exponential_tail": time_efficiency_exponential_tail}
+
+
+def build_time_efficiency(spec):
+    """A time-efficiency function eff(t [us]) from a dataset's `timing: efficiency` mapping."""
+    return _model(TIME_EFFICIENCY, spec, "time efficiency")
 
 
 def lar_kevee_response(quenching, acceptance_kevee, acceptance, resolution_coefficient,
