@@ -1,0 +1,72 @@
+"""Sampling cost: HDF5 overhead (nsifit's buffered backend vs none vs emcee's stock HDFBackend)
+and effective samples per second.
+
+Run by hand: `python benchmarks/bench_sampling.py [--steps N] [--walkers W]`. All runs use the
+quickstart posterior, the same seed and the vectorized pool, in one process.
+ESS/s = sum over the run of walkers * steps / tau (max over parameters), wall time including
+burn-in and I/O; tau is only trustworthy when steps > 50 tau (printed).
+"""
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+import emcee
+import numpy as np
+import yaml
+
+from nsifit.commands.run import quickstart_path
+from nsifit.config import load_config
+from nsifit.pools import SerialPool
+from nsifit.posterior import Posterior
+from nsifit.sampling import LogProb, diagnostics, initial_walkers, run
+
+
+def timed_emcee(posterior, config, backend):
+    """Plain emcee with our vectorized log-probability and the given backend (None = memory)."""
+    s = config.sampler
+    log_prob = LogProb(posterior, SerialPool(posterior))
+    x, _ = initial_walkers(posterior, s["walkers"], np.random.default_rng(s["seed"]), log_prob)
+    sampler = emcee.EnsembleSampler(s["walkers"], posterior.ndim, log_prob, vectorize=True, backend=backend)
+    start = time.perf_counter()
+    sampler.run_mcmc(emcee.State(x, random_state=np.random.RandomState(s["seed"]).get_state()), s["steps"])
+    return time.perf_counter() - start, sampler.get_chain()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=3000)
+    parser.add_argument("--walkers", type=int, default=64)
+    parser.add_argument("--stock", action="store_true", help="also time emcee's stock HDFBackend")
+    args = parser.parse_args()
+    raw = yaml.safe_load(quickstart_path().read_text())
+    raw["sampler"].update(steps=args.steps, walkers=args.walkers, progress=False)
+    config = load_config(raw)
+    posterior = Posterior(config)
+    with tempfile.TemporaryDirectory() as tmp:
+        t_memory, chain = timed_emcee(posterior, config, None)
+        start = time.perf_counter()
+        backend, diag = run(config, posterior, Path(tmp) / "bench.h5")
+        t_nsifit = time.perf_counter() - start
+        assert np.array_equal(backend.get_chain(), chain), "storage changed the chain"
+        print(f"{args.walkers} walkers x {args.steps} steps, plugins: {', '.join(config.likelihoods)}")
+        print(f"no storage (emcee memory backend): {t_memory:.2f} s")
+        print(f"nsifit H5Backend (flush every {config.sampler['flush_steps']} steps / "
+              f"{config.sampler['flush_seconds']:g} s): {t_nsifit:.2f} s, of which writing "
+              f"{backend.seconds_writing:.3f} s ({100 * backend.seconds_writing / t_nsifit:.1f}%); "
+              f"overhead vs memory {100 * (t_nsifit - t_memory) / t_memory:+.1f}% (includes set-up)")
+        if args.stock:
+            stock = emcee.backends.HDFBackend(str(Path(tmp) / "stock.h5"))
+            stock.reset(args.walkers, posterior.ndim)
+            t_stock, _ = timed_emcee(posterior, config, stock)
+            print(f"emcee stock HDFBackend: {t_stock:.2f} s ({t_stock / t_memory:.1f}x the memory run)")
+    tau = np.max(diag["tau"])
+    ess = args.steps * args.walkers / tau
+    print(f"tau = {', '.join(f'{t:.1f}' for t in diag['tau'])}; steps/tau = {args.steps / tau:.0f} "
+          f"({'ok' if args.steps > 50 * tau else 'SHORT: < 50 tau'}); acceptance {diag['acceptance']:.2f}")
+    print(f"ESS = {ess:,.0f} -> {ess / t_nsifit:,.0f} effective samples/s (wall time incl. burn-in and I/O)")
+
+
+if __name__ == "__main__":
+    main()

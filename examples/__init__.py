@@ -1,0 +1,1 @@
+"""The example configs (examples/*.yaml), shipped as package data of nsifit.examples."""
