@@ -11,7 +11,7 @@ from . import __version__
 from .errors import NsifitError
 
 USAGE_ERROR = 2
-COMMANDS = ("info", "eval", "run", "summary", "corner", "export")
+COMMANDS = ("info", "eval", "bounds", "profile", "plot", "run", "summary", "corner", "export")
 
 
 class _Parser(argparse.ArgumentParser):

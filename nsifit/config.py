@@ -22,11 +22,12 @@ from .models import MODELS
 TOP_KEYS = ("model", "params", "likelihoods", "sampler", "output", "profile", "data_dir")
 PRIORS = ("uniform", "log-uniform", "gaussian", "fixed")
 PARAM_KEYS = ("prior", "min", "max", "mean", "sigma", "value", "ref", "latex")
-SAMPLER_DEFAULTS = {"walkers": 32, "steps": 2000, "seed": None, "pool": "vectorized",
+SAMPLER_DEFAULTS = {"walkers": 128, "steps": 2000, "seed": None, "pool": "vectorized", "moves": "de-snooker",
                     "chunk_size": None, "converge": False, "tau_factor": 50.0, "max_steps": None,
                     "flush_steps": 100, "flush_seconds": 10.0, "progress": True}
 POOL_PATTERN = re.compile(r"^(vectorized|serial|mpi|processes(:[1-9][0-9]*)?)$")
 POOL_CHOICES = "vectorized, serial, processes[:N], mpi"
+MOVES = ("de-snooker", "stretch")   # see nsifit.sampling.emcee_moves
 
 
 @dataclass(frozen=True)
@@ -308,6 +309,9 @@ def _sampler(raw):
     for key in ("converge", "progress"):
         if not isinstance(out[key], bool):
             _fail(f"sampler.{key}", f"expected true or false, got {out[key]!r}")
+    if out["moves"] not in MOVES:
+        _fail("sampler.moves", f"unknown moves {out['moves']!r}{suggest(out['moves'], MOVES)}; "
+              f"valid: {', '.join(MOVES)}")
     if not isinstance(out["pool"], str) or not POOL_PATTERN.match(out["pool"]):
         _fail("sampler.pool", f"unknown pool {out['pool']!r}; valid: {POOL_CHOICES}")
     if out["chunk_size"] is not None and parse_pool(out["pool"])[0] not in ("processes", "mpi"):

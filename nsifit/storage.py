@@ -174,9 +174,12 @@ def read_run(path):
             attrs = dict(h5.attrs)
             params = {name: dict(h5["params"][name].attrs) for name in h5["params"]}
             mcmc = h5["mcmc"]
-            for name in ("chain", "log_prob", "iteration"):
-                mcmc[name].refresh()
+            # the counter first: the writer advances it only after the rows are flushed, so
+            # datasets refreshed afterwards hold at least n steps even while a run is writing
+            mcmc["iteration"].refresh()
             n = int(mcmc["iteration"][0])
+            for name in ("chain", "log_prob"):
+                mcmc[name].refresh()
             chain, log_prob = mcmc["chain"][:n], mcmc["log_prob"][:n]
             blobs = {}
             for name in mcmc.attrs["blob_names"]:

@@ -1,0 +1,282 @@
+"""Profile likelihoods against closed forms: Gaussian toy likelihoods with analytic profiles."""
+
+import math
+import os
+import shutil
+import subprocess
+import sys
+
+import h5py
+import numpy as np
+import pytest
+
+from nsifit import cli, likelihood, profiling
+from nsifit.config import load_config
+from nsifit.likelihood import Likelihood, Nuisance
+from nsifit.posterior import Posterior
+
+
+class GaussToy(Likelihood):
+    """Correlated Gaussian in model parameters (known answer); -inf for m_zp above `wall`."""
+
+    name = "gauss_toy"
+    options = {"params": ["m_zp"], "mean": [100.0], "cov": [[100.0]], "wall": None, "shift": 0.0}
+    nuisances = (Nuisance("toy_shift", 0.0, 1.0, "shifts the m_zp measurement by shift * toy_shift"),)
+
+    def setup(self):
+        o = self.option_values
+        self.params, self.mean = list(o["params"]), np.array(o["mean"], float)
+        self.inv = np.linalg.inv(np.array(o["cov"], float))
+
+    def loglike(self, obs, toy_shift=0.0):
+        x = np.stack([obs.params[p] for p in self.params], axis=-1) - self.mean
+        x[:, 0] = x[:, 0] - self.option_values["shift"] * np.asarray(toy_shift)
+        ll = -0.5 * np.einsum("ni,ij,nj->n", x, self.inv, x)
+        wall = self.option_values["wall"]
+        return ll if wall is None else np.where(obs.params["m_zp"] > wall, -np.inf, ll)
+
+
+class BimodalToy(Likelihood):
+    """Two valleys in epsilon: A at +1e-3 with chi^2 ((m_zp - 120)/10)^2, B at -1e-3 with chi^2 = 2."""
+
+    name = "bimodal_toy"
+
+    def loglike(self, obs):
+        m, eps = obs.params["m_zp"], obs.params["epsilon"]
+        valley_a = ((m - 120.0) / 10.0) ** 2 + ((eps - 1e-3) / 1e-4) ** 2
+        valley_b = 2.0 + ((eps + 1e-3) / 1e-4) ** 2
+        return -0.5 * np.minimum(valley_a, valley_b)
+
+
+class _EntryPoint:
+    def __init__(self, cls):
+        self.name, self.value, self.cls = cls.name, f"tests.test_profiling:{cls.__name__}", cls
+
+    def load(self):
+        return self.cls
+
+
+@pytest.fixture(autouse=True)
+def toy_plugin(monkeypatch):
+    monkeypatch.setattr(likelihood, "_entry_points",
+                        lambda: {c.name: _EntryPoint(c) for c in (GaussToy, BimodalToy)})
+
+
+def posterior(priors, **options):
+    return Posterior(load_config({"model": "dark_photon", "params": priors,
+                                  "likelihoods": {"gauss_toy": options}}))
+
+
+MZP = {"prior": "uniform", "min": 50.0, "max": 150.0}
+
+
+def test_profile_1d_direct_gaussian_parabola():
+    """One sampled parameter: the fast path; Delta chi^2 = ((m - 100)/10)^2, 68% interval = 2 sigma."""
+    post = posterior({"m_zp": MZP, "epsilon": 1e-3})
+    res = profiling.profile(post, [profiling.Axis("m_zp", 60.0, 140.0, 41)])
+    m = res["axes"][0].values
+    assert np.all(res["method"] == profiling.METHODS.index("direct"))
+    np.testing.assert_allclose(res["delta_chi2"], ((m - 100.0) / 10.0) ** 2, atol=1e-6)
+    assert res["fit"]["best"].x[0] == pytest.approx(100.0, abs=1e-3)
+    (low, high), = res["intervals"][1.00]
+    assert high - low == pytest.approx(20.0, rel=1e-6)
+    (low95, high95), = res["intervals"][3.84]
+    assert (low95, high95) == pytest.approx((100 - 10 * math.sqrt(3.84), 100 + 10 * math.sqrt(3.84)), rel=1e-6)
+
+
+def test_profile_1d_nuisance_widens_by_gaussian_constraint():
+    """m = 100 +- 10 measured as m_zp + 5 * shift, shift ~ N(0, 1): profile width sqrt(10^2 + 5^2)."""
+    post = posterior({"m_zp": MZP, "epsilon": 1e-3, "toy_shift": {"prior": "gaussian"}}, shift=5.0)
+    res = profiling.profile(post, [profiling.Axis("m_zp", 60.0, 140.0, 21)])
+    m = res["axes"][0].values
+    assert res["valid"].all()
+    np.testing.assert_allclose(res["delta_chi2"], (m - 100.0) ** 2 / 125.0, atol=2e-3)
+    np.testing.assert_allclose(res["x"][:, 1], 5.0 * (m - 100.0) / 125.0, atol=5e-3)   # E[shift | m]
+    (low, high), = res["intervals"][1.00]
+    assert high - low == pytest.approx(2 * math.sqrt(125.0), rel=1e-3)
+
+
+def test_profile_2d_correlated_gaussian_analytic():
+    """3D correlated Gaussian, profiled over epsilon: Delta chi^2 = d^T (Sigma_2x2)^-1 d."""
+    cov = np.array([[100.0, 6e-3, 4e-3], [6e-3, 1e-6, 0.5e-6], [4e-3, 0.5e-6, 4e-6]])
+    post = Posterior(load_config({"model": "mutau_baryon", "params": {
+        "m_zp": MZP, "g_zp": {"prior": "uniform", "min": 0.0, "max": 6e-3}, "c": -0.1,
+        "epsilon": {"prior": "uniform", "min": -0.01, "max": 0.01}},
+        "likelihoods": {"gauss_toy": {"params": ["m_zp", "g_zp", "epsilon"], "mean": [100.0, 2e-3, 1e-3],
+                                      "cov": cov.tolist()}}}))
+    axes = [profiling.Axis("m_zp", 80.0, 120.0, 9), profiling.Axis("g_zp", 1e-3, 3e-3, 7)]
+    res = profiling.profile(post, axes)
+    mm, gg = np.meshgrid(axes[0].values, axes[1].values, indexing="ij")
+    d = np.stack([mm - 100.0, gg - 2e-3], axis=-1)
+    expected = np.einsum("...i,ij,...j->...", d, np.linalg.inv(cov[:2, :2]), d)
+    assert res["valid"].all()
+    np.testing.assert_allclose(res["delta_chi2"], expected, atol=2e-3)
+    best = res["fit"]["best"].x
+    np.testing.assert_allclose(best, [100.0, 2e-3, 1e-3], rtol=1e-3)
+
+
+def test_profile_2d_contour_projection_wider_than_1d_interval():
+    """Extent of the 2D 68% region along m_zp = the 1D interval at Delta chi^2 = 2.30, not 1.00."""
+    cov = [[100.0, 6e-3], [6e-3, 1e-6]]
+    params = {"m_zp": MZP, "epsilon": {"prior": "uniform", "min": -2e-3, "max": 6e-3}}
+    post = posterior(params, params=["m_zp", "epsilon"], mean=[100.0, 2e-3], cov=cov)
+    res1 = profiling.profile(post, [profiling.Axis("m_zp", 70.0, 130.0, 31)])
+    (lo, hi), = profiling.intervals_1d(res1["axes"][0].values, res1["delta_chi2"], 2.30)
+    assert (lo, hi) == pytest.approx((100 - 10 * math.sqrt(2.30), 100 + 10 * math.sqrt(2.30)), abs=0.05)
+    (lo1, hi1), = res1["intervals"][1.00]
+    assert hi - lo > 1.5 * (hi1 - lo1)
+
+
+def test_profile_processes_equal_serial():
+    """Stripes over two processes give the same grid as one process (reproducible starts)."""
+    params = {"m_zp": MZP, "epsilon": {"prior": "uniform", "min": -2e-3, "max": 6e-3}}
+    post = posterior(params, params=["m_zp", "epsilon"], mean=[100.0, 2e-3], cov=[[100.0, 6e-3], [6e-3, 1e-6]])
+    axis = [profiling.Axis("m_zp", 70.0, 130.0, 12)]
+    serial = profiling.profile(post, axis, pool="serial")
+    procs = profiling.profile(post, axis, pool="processes:2")
+    np.testing.assert_allclose(procs["delta_chi2"], serial["delta_chi2"], atol=1e-6)
+
+
+def test_profile_recovers_from_excluded_start_and_flags_failures():
+    """Global fit placed where log L = -inf (m_zp > wall): the prior draws of the stripe's cold start
+    recover every point; without draws (fresh=0) MIGRAD and SIMPLEX fail and every point says so."""
+    params = {"m_zp": {"prior": "uniform", "min": 50.0, "max": 300.0},
+              "epsilon": {"prior": "uniform", "min": -2e-3, "max": 6e-3}}
+    post = posterior(params, params=["m_zp", "epsilon"], mean=[100.0, 2e-3],
+                     cov=[[100.0, 0.0], [0.0, 1e-6]], wall=150.0)
+    bad = profiling.Fit(np.array([250.0, 2e-3]), 0.0, True, 0.0, 0, 1)
+    axis = [profiling.Axis("epsilon", 0.0, 4e-3, 9)]
+    res = profiling.profile(post, axis, best={"best": bad, "minima": [bad], "warnings": []}, fresh=8)
+    assert res["valid"].all()
+    eps = res["axes"][0].values
+    np.testing.assert_allclose(res["delta_chi2"], ((eps - 2e-3) / 1e-3) ** 2, atol=1e-3)
+    with pytest.warns(profiling.ProfileWarning, match="9 of 9 grid points did not converge"):
+        res = profiling.profile(post, axis, best={"best": bad, "minima": [bad], "warnings": []}, fresh=0)
+    assert np.all(res["method"] == profiling.METHODS.index("failed")) and not res["valid"].any()
+
+
+def test_profile_neighbour_sweep_leaves_local_valley():
+    """A stripe that starts in valley B stays there by warm starts; the sweep (global fit and
+    neighbours as candidates) finds valley A where it is deeper: Delta chi^2 = min(((m-120)/10)^2, 2)."""
+    res = profiling.profile(bimodal_posterior(), [profiling.Axis("m_zp", 60.0, 150.0, 31)], stripe_length=31)
+    m = res["axes"][0].values
+    assert res["valid"].all()
+    assert np.any(res["method"] == profiling.METHODS.index("neighbour start"))
+    np.testing.assert_allclose(res["delta_chi2"], np.minimum(((m - 120.0) / 10.0) ** 2, 2.0), atol=1e-3)
+
+
+def bimodal_posterior():
+    return Posterior(load_config({"model": "dark_photon", "params": {
+        "m_zp": MZP, "epsilon": {"prior": "uniform", "min": -2e-3, "max": 2e-3}},
+        "likelihoods": {"bimodal_toy": {}}}))
+
+
+MPI_SCRIPT = """
+import sys
+import numpy as np
+sys.path.insert(0, {tests!r})
+import test_profiling as t
+from nsifit import likelihood, profiling
+from mpi4py import MPI
+likelihood._entry_points = lambda: {{c.name: t._EntryPoint(c) for c in (t.GaussToy, t.BimodalToy)}}
+res = profiling.profile(t.bimodal_posterior(), [profiling.Axis("m_zp", 60.0, 150.0, 31)], pool="mpi")
+if MPI.COMM_WORLD.rank == 0:
+    np.save({out!r}, res["delta_chi2"])
+"""
+
+
+@pytest.mark.skipif(shutil.which("mpiexec") is None, reason="needs mpiexec and mpi4py")
+def test_profile_mpi_two_ranks_equal_serial(tmp_path):
+    pytest.importorskip("mpi4py")
+    out = tmp_path / "mpi.npy"
+    script = MPI_SCRIPT.format(tests=os.path.dirname(__file__), out=str(out))
+    subprocess.run(["mpiexec", "--allow-run-as-root", "--oversubscribe", "-n", "2", sys.executable, "-c", script],
+                   check=True, timeout=120, capture_output=True)
+    serial = profiling.profile(bimodal_posterior(), [profiling.Axis("m_zp", 60.0, 150.0, 31)])
+    np.testing.assert_allclose(np.load(out), serial["delta_chi2"], atol=1e-9)
+
+
+class _FlatBeyondZero:
+    """Stand-in posterior space: x in [-10, 10]; chi^2 = (x + 3)^2 below 0, excluded (inf) above."""
+
+    names = ["x"]
+    sampled = [type("P", (), {"lower": -10.0, "upper": 10.0, "prior": "uniform"})()]
+
+    @staticmethod
+    def sample_prior(n, rng):
+        return rng.uniform(-10.0, 10.0, (n, 1))
+
+    @staticmethod
+    def chi2(x):
+        return np.where(x[:, 0] < 0, (x[:, 0] + 3.0) ** 2, np.inf)
+
+
+def test_fit_point_fresh_start_after_migrad_and_simplex_fail():
+    space = profiling.Space(_FlatBeyondZero())
+    fits = profiling.run_lanes(_FlatBeyondZero.chi2, [
+        lambda ev: profiling.fit_point(ev, np.array([6.0]), [0], space, np.random.default_rng(1), fresh=16),
+        lambda ev: profiling.fit_point(ev, np.array([6.0]), [0], space, np.random.default_rng(1), fresh=0)])
+    assert profiling.METHODS[fits[0].method] == "fresh start" and fits[0].valid
+    assert fits[0].x[0] == pytest.approx(-3.0, abs=1e-3)
+    assert profiling.METHODS[fits[1].method] == "failed" and not fits[1].valid
+
+
+def test_best_fit_on_prior_boundary_warns():
+    post = posterior({"m_zp": {"prior": "uniform", "min": 120.0, "max": 200.0}, "epsilon": 1e-3})
+    with pytest.warns(profiling.ProfileWarning, match="boundary"):
+        fit = profiling.best_fit(post, starts=3)
+    assert fit["best"].x[0] == pytest.approx(120.0, abs=1e-2)
+    assert len(fit["minima"]) == 3 and all(m.valid for m in fit["minima"])
+
+
+def test_intervals_one_sided_at_scan_edge():
+    """A monotonic profile gives an upper limit only (lower bound None = open at the scan edge)."""
+    x = np.linspace(0.0, 4.0, 81)
+    (low, high), = profiling.intervals_1d(x, x ** 2, 2.71)
+    assert low is None and high == pytest.approx(math.sqrt(2.71), rel=1e-9)
+
+
+@pytest.fixture
+def config_file(tmp_path):
+    path = tmp_path / "toy.yaml"
+    path.write_text("model: dark_photon\nparams:\n  m_zp: {prior: log-uniform, min: 50, max: 150}\n"
+                    "  epsilon: {prior: uniform, min: -2.0e-3, max: 6.0e-3}\n"
+                    "likelihoods:\n  gauss_toy: {params: [m_zp, epsilon], mean: [100.0, 2.0e-3],\n"
+                    "              cov: [[100.0, 0.0], [0.0, 1.0e-6]]}\n"
+                    f"output: {tmp_path / 'toy.h5'}\n")
+    return path
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("mass:1:2:3", "unknown sampled parameter 'mass'"),
+    ("m_zp:100:60:5", "MIN (100) must be < MAX (60)"),
+    ("m_zp:60:100:1", "N must be >= 2"),
+    ("epsilon:-1e-3:1e-3:5:log", "a log scan needs MIN > 0"),
+    ("m_zp:60:100", "expected NAME:MIN:MAX:N[:log]"),
+    ("m_zp:10:100:5", "outside the prior support"),
+])
+def test_profile_cli_bad_scan_one_line_exit_2(config_file, capsys, spec, message):
+    assert cli.main(["profile", str(config_file), "--scan", spec]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+
+
+def test_profile_cli_writes_group_and_plot(config_file, tmp_path, capsys):
+    out, png = tmp_path / "toy.h5", tmp_path / "p.png"
+    assert cli.main(["profile", str(config_file), "--scan", "m_zp:70:130:9:log", "--scan",
+                     "epsilon:0:4e-3:7", "--plot", str(png)]) == 0
+    with h5py.File(out, "r") as h5:
+        g = h5["profile/m_zp-epsilon"]
+        assert g["delta_chi2"].shape == (9, 7) and g["status/valid"][:].all()
+        assert g["nuisances"].keys() == set() and h5.attrs["model"] == "dark_photon"
+        m, eps = g["m_zp"][:], g["epsilon"][:]
+        d = ((m[:, None] - 100) / 10) ** 2 + ((eps[None, :] - 2e-3) / 1e-3) ** 2
+        np.testing.assert_allclose(g["delta_chi2"][:], d, atol=1e-4)
+    assert cli.main(["profile", str(config_file), "--scan", "m_zp:70:130:9"]) == 0
+    pdf = tmp_path / "all.pdf"
+    assert cli.main(["plot", str(out), "-o", str(pdf)]) == 0
+    assert png.stat().st_size > 10000 and pdf.read_bytes()[:4] == b"%PDF"
+    with h5py.File(out, "r") as h5:
+        assert set(h5["profile"]) == {"m_zp-epsilon", "m_zp"}
+        assert h5["profile/m_zp/nuisances/epsilon"].shape == (9,)
+    assert "68.27% CL" in capsys.readouterr().out
