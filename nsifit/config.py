@@ -115,13 +115,7 @@ def read_yaml(source):
         text = path.read_text()
     except OSError as err:
         raise ConfigError(f"cannot read config {path}: {err.strerror}") from None
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        raise ConfigError(f"{path}: not valid YAML ({str(err).splitlines()[0]})") from None
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: expected a mapping with keys {', '.join(TOP_KEYS)}")
-    return raw, str(path)
+    return datasets.yaml_mapping(text, path, ConfigError, f"a mapping with keys {', '.join(TOP_KEYS)}"), str(path)
 
 
 def load_config(source, overrides=None):

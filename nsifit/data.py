@@ -89,6 +89,17 @@ def _read_bytes(path):
         raise DataError(f"cannot read data file {path}: {err.strerror}") from None
 
 
+def yaml_mapping(text, path, error, expected):
+    """Parse YAML text that must be a mapping; `error` (an NsifitError class) names the file."""
+    try:
+        content = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        raise error(f"{path}: not valid YAML ({str(err).splitlines()[0]})") from None
+    if not isinstance(content, dict):
+        raise error(f"{path}: expected {expected}, got {type(content).__name__}")
+    return content
+
+
 def builtin_data_dir():
     """The data directory shipped with the package."""
     return Path(str(resources.files("nsifit_data")))
@@ -125,12 +136,7 @@ def load(plugin, name, extra=None, required=()):
     else:
         raise DataError(unknown(f"dataset of '{plugin}'", name, available(plugin, extra) or ["(none)"]))
     raw = _read_bytes(path)
-    try:
-        content = yaml.safe_load(raw)
-    except yaml.YAMLError as err:
-        raise DataError(f"{path}: not valid YAML ({str(err).splitlines()[0]})") from None
-    if not isinstance(content, dict):
-        raise DataError(f"{path}: expected a mapping of fields, got {type(content).__name__}")
+    content = yaml_mapping(raw, path, DataError, "a mapping of fields")
     for key in tuple(PROVENANCE_FIELDS) + tuple(required):
         if key not in content or content[key] in (None, ""):
             hint = PROVENANCE_FIELDS.get(key, "plugin-specific field")

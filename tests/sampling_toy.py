@@ -8,9 +8,8 @@ import os
 import subprocess
 import sys
 
-import pytest
 
-from nsifit import likelihood
+from plugin_site import write_distribution
 
 MEAN = {"m_zp": 50.0, "epsilon": 1.0e-3}
 SIGMA = {"m_zp": 5.0, "epsilon": 2.0e-4}
@@ -39,14 +38,8 @@ def config(**sampler):
 
 def write_site(root):
     """A one-module distribution 'nsifit-toy-gauss' with the entry point; returns its directory."""
-    site = root / "toy_site"
-    (site / "nsifit_toy_gauss").mkdir(parents=True, exist_ok=True)
-    (site / "nsifit_toy_gauss" / "__init__.py").write_text(TOY_MODULE)
-    dist = site / "nsifit_toy_gauss-0.1.dist-info"
-    dist.mkdir(exist_ok=True)
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: nsifit-toy-gauss\nVersion: 0.1\n")
-    (dist / "entry_points.txt").write_text("[nsifit.likelihoods]\ntoy_gauss = nsifit_toy_gauss:ToyGauss\n")
-    return site
+    return write_distribution(root / "toy_site", "nsifit_toy_gauss", TOY_MODULE,
+                              {"toy_gauss": "nsifit_toy_gauss:ToyGauss"})
 
 
 def nsifit_process(args, site, cwd, **kwargs):
@@ -54,15 +47,3 @@ def nsifit_process(args, site, cwd, **kwargs):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")]))
     return subprocess.Popen([sys.executable, "-m", "nsifit.cli", *args], cwd=cwd, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
-
-
-@pytest.fixture
-def toy_site(tmp_path, monkeypatch):
-    """The toy distribution written under tmp_path and registered in this process too."""
-    site = write_site(tmp_path)
-    monkeypatch.syspath_prepend(str(site))
-    likelihood._entry_points.cache_clear()
-    yield site
-    monkeypatch.undo()
-    sys.modules.pop("nsifit_toy_gauss", None)
-    likelihood._entry_points.cache_clear()

@@ -14,6 +14,7 @@ import nsifit
 from nsifit import likelihood
 from nsifit.data import DATA_DIR_ENV, PROVENANCE_FIELDS, builtin_data_dir
 from nsifit.errors import ConfigError, DataError, NsifitError
+from plugin_site import registered, write_distribution
 
 POINT = dict(m_zp=20.0, g_zp=5e-4, c=-0.1, tan_eta=-0.75)
 POINT_ARGS = ["m_zp=20", "g_zp=5e-4", "c=-0.1", "tan_eta=-0.75"]
@@ -42,19 +43,8 @@ def run_cli(args, env_extra=None, cwd=None):
 @pytest.fixture
 def toy_package(tmp_path, monkeypatch):
     """A one-module distribution 'nsifit-toy' declaring the entry point toy = nsifit_toy:Toy."""
-    site = tmp_path / "site"
-    (site / "nsifit_toy").mkdir(parents=True)
-    (site / "nsifit_toy" / "__init__.py").write_text(TOY_MODULE)
-    dist = site / "nsifit_toy-0.1.dist-info"
-    dist.mkdir()
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: nsifit-toy\nVersion: 0.1\n")
-    (dist / "entry_points.txt").write_text("[nsifit.likelihoods]\ntoy = nsifit_toy:Toy\n")
-    monkeypatch.syspath_prepend(str(site))
-    likelihood._entry_points.cache_clear()
-    yield site
-    monkeypatch.undo()
-    sys.modules.pop("nsifit_toy", None)
-    likelihood._entry_points.cache_clear()
+    site = write_distribution(tmp_path / "site", "nsifit_toy", TOY_MODULE, {"toy": "nsifit_toy:Toy"})
+    yield from registered(site, "nsifit_toy", monkeypatch)
 
 
 def test_external_plugin_package_is_discovered_and_evaluated(toy_package):

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 import sampling_toy as toy
 import yaml
-from sampling_toy import toy_site  # noqa: F401  (fixture)
 
 from nsifit.config import load_config
 from nsifit.errors import StorageError
