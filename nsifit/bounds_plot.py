@@ -5,14 +5,13 @@ NA64 dotted blue, E774/E141 (the phi beam-dump bound) dashed blue, the (g-2)mu e
 green, the (g-2)mu-favoured band vertical hatching, LMA / LMA-Dark diagonal hatching.
 """
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from .bounds import DERIVED
 from .errors import ConfigError
+from .storage import atomic_path
 
 # plugin -> (colour, linestyle, hatch for hatched kinds, short legend label)
 STYLES = {
@@ -151,16 +150,6 @@ def save(fig, path):
     path = Path(path)
     if path.suffix.lower() not in SAVE_FORMATS:
         raise ConfigError(f"output '{path}': unsupported extension; valid: {', '.join(SAVE_FORMATS)}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=path.suffix, prefix=f".{path.stem}.", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=300, format=path.suffix[1:].lower(), bbox_inches="tight", pad_inches=0.02)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)          # mkstemp creates 0600; give the usual permissions
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return path
