@@ -18,7 +18,11 @@ from iminuit import Minuit
 BAD_CHI2 = 1e30      # returned to Minuit where chi^2 is not finite; a larger chi^2 counts as excluded
 REL_TOL = 5e-11      # Minuit tol relative to chi^2 where double precision limits the EDM
 BOUNDARY_FRACTION = 1e-3   # a value within this fraction of the prior width of a limit is on the boundary
-METHODS = ("direct", "migrad", "simplex+migrad", "fresh start", "neighbour start", "failed")
+# probes of a minimum on a limit: distances inside, in prior widths (0.99: next to the opposite limit)
+INWARD = np.append(np.geomspace(2e-3, 0.5, 6), 0.99)
+INSIDE_DRAWS = 4           # ... plus this many prior draws (scans; none for the global fit and the sweep)
+INSIDE_GAIN = 1e-3         # chi^2 gain of a probe that makes a minimum on a limit suspect
+METHODS = ("direct", "migrad", "simplex+migrad", "fresh start", "neighbour start", "failed", "inside start")
 
 
 class _Lockstep:
@@ -135,12 +139,16 @@ class Space:
         draws = posterior.sample_prior(256, np.random.default_rng(seed))
         self.step = np.maximum(0.1 * draws.std(axis=0), 1e-8)
 
-    def on_boundary(self, x):
-        """Names of parameters within BOUNDARY_FRACTION of the prior width of a finite limit."""
+    def limit_side(self, x):
+        """Per parameter: -1 (+1) within BOUNDARY_FRACTION of the prior width of a finite lower (upper)
+        limit, 0 inside."""
         width = self.upper - self.lower
         tol = np.where(np.isfinite(width), BOUNDARY_FRACTION * width, 0.0)
-        hit = ((x - self.lower) <= tol) | ((self.upper - x) <= tol)
-        return [n for n, h in zip(self.names, hit) if h]
+        return np.where(x - self.lower <= tol, -1, np.where(self.upper - x <= tol, 1, 0))
+
+    def on_boundary(self, x):
+        """Names of parameters within BOUNDARY_FRACTION of the prior width of a finite limit."""
+        return [n for n, side in zip(self.names, self.limit_side(x)) if side]
 
 
 class Objective:
@@ -184,7 +192,8 @@ def fit_point(evaluate, x0, free, space, rng, errors=None, fresh=32, strategy=0,
               retry=True):
     """Minimise chi^2 over `free` from x0: MIGRAD (warm: the last converged state of `objective`); if
     that fails SIMPLEX + MIGRAD; then MIGRAD from the best of `fresh` prior draws (evaluated in one
-    call). `scale`: the expected chi^2 (the neighbour's)."""
+    call). A converged minimum on a prior limit is checked from inside (`_check_limit`). `scale`: the
+    expected chi^2 (the neighbour's)."""
     obj = objective or Objective(evaluate, space, free)
     free, calls, tried = obj.free, obj.calls, []
     for method in (1, 2, 3)[:3 if retry else 1]:
@@ -206,9 +215,55 @@ def fit_point(evaluate, x0, free, space, rng, errors=None, fresh=32, strategy=0,
         fit = Fit(x, float(m.fval), _good(m), float(m.fmin.edm), obj.calls - calls, method, np.array(m.errors))
         obj.warm = m if fit.valid else None
         if fit.valid:
-            return fit
+            return _check_limit(obj, fit, space, rng, min(fresh, INSIDE_DRAWS), scale)
         tried.append(fit)
         scale = min(scale, fit.chi2) if scale else fit.chi2
     best = min(tried, key=lambda f: f.chi2)
     best.method = METHODS.index("failed")
     return best
+
+
+def _check_limit(obj, fit, space, rng, draws, scale):
+    """A minimum with free parameters on a prior limit, re-minimised from inside if that is lower.
+
+    Minuit maps a bounded parameter through a sine, whose derivative vanishes at the limits: there the
+    gradient in Minuit's internal coordinate is ~0 whatever the slope of chi^2, and a warm start that
+    also inherits the tiny covariance of a neighbour's minimum on the limit has EDM ~ 0, so MIGRAD stops
+    on the limit and reports convergence. chi^2 is therefore probed at INWARD distances inside each limit
+    (the slope's sign, then further in, up to the opposite limit) and at `draws` prior draws, in one call; if a probe is lower by
+    more than INSIDE_GAIN, MIGRAD starts afresh (no inherited covariance) from the best one and the
+    lower of the two minima is kept.
+    """
+    free = obj.free
+    side = space.limit_side(fit.x)[free]
+    if not side.any():
+        return fit
+    probes, first = [], obj.calls - fit.nfcn
+    for k in np.flatnonzero(side):
+        i = free[k]
+        limit = space.upper[i] if side[k] > 0 else space.lower[i]
+        probe = np.repeat(fit.x[None, :], len(INWARD), axis=0)
+        probe[:, i] = limit - side[k] * INWARD * (space.upper[i] - space.lower[i])
+        probes.append(probe)
+    if draws:
+        probe = np.repeat(fit.x[None, :], draws, axis=0)
+        probe[:, free] = space.sample_prior(draws, rng)[:, free]
+        probes.append(probe)
+    probes = np.concatenate(probes)
+    values = obj.evaluate(probes)
+    obj.calls += len(probes)
+    fit.nfcn = obj.calls - first
+    best = int(np.argmin(values))
+    if not values[best] < fit.chi2 - INSIDE_GAIN:
+        return fit
+    m = obj.minuit(probes[best], space.step[free], 1, scale)
+    m.migrad()
+    x = probes[best].copy()
+    x[free] = np.array(m.values)
+    inside = Fit(x, float(m.fval), _good(m), float(m.fmin.edm), obj.calls - first,
+                 METHODS.index("inside start"), np.array(m.errors))
+    if inside.chi2 >= fit.chi2:
+        fit.nfcn = inside.nfcn
+        return fit
+    obj.warm = m if inside.valid else None
+    return inside

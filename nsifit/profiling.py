@@ -22,7 +22,9 @@ neighbour's solution in the stripe. The stripes of one worker run side by side i
 function calls are gathered into one vectorized posterior call (nsifit.fitting), so the Python overhead
 of a posterior call is paid once per round, not once per grid point. A stripe starts from the best of the
 global fit and a few prior draws; a point whose MIGRAD does not converge is retried (SIMPLEX then MIGRAD,
-then MIGRAD from the best of fresh prior draws). Warm starts can follow a local valley, so a final
+then MIGRAD from the best of fresh prior draws); a minimum on a prior limit is probed from inside and
+re-minimised from there if that is lower (Minuit's limit transform can stall a warm start on the limit,
+nsifit.fitting). Warm starts can follow a local valley, so a final
 neighbour sweep re-minimises every point where a neighbour's solution or the global fit already gives
 a lower chi^2.
 """

@@ -48,6 +48,16 @@ class BimodalToy(Likelihood):
         return -0.5 * np.minimum(valley_a, valley_b)
 
 
+class LimitToy(Likelihood):
+    """A (g-2)-like band: g_mu = g_zp - 0.3 epsilon must equal 5e-4, chi^2 = (((g_mu / 5e-4)^2 - 1) / 0.1)^2."""
+
+    name = "limit_toy"
+
+    def loglike(self, obs):
+        g_mu = obs.params["g_zp"] - 0.3 * obs.params["epsilon"]
+        return -0.5 * (((g_mu / 5e-4) ** 2 - 1.0) / 0.1) ** 2
+
+
 class _EntryPoint:
     def __init__(self, cls):
         self.name, self.value, self.cls = cls.name, f"tests.test_profiling:{cls.__name__}", cls
@@ -56,10 +66,13 @@ class _EntryPoint:
         return self.cls
 
 
+_INSTALLED = likelihood._entry_points
+
+
 @pytest.fixture(autouse=True)
 def toy_plugin(monkeypatch):
     monkeypatch.setattr(likelihood, "_entry_points",
-                        lambda: {c.name: _EntryPoint(c) for c in (GaussToy, BimodalToy)})
+                        lambda: {c.name: _EntryPoint(c) for c in (GaussToy, BimodalToy, LimitToy)})
 
 
 def posterior(priors, **options):
@@ -169,6 +182,44 @@ def bimodal_posterior():
     return Posterior(load_config({"model": "dark_photon", "params": {
         "m_zp": MZP, "epsilon": {"prior": "uniform", "min": -2e-3, "max": 2e-3}},
         "likelihoods": {"bimodal_toy": {}}}))
+
+
+def stripe_vs_brute_force(likelihoods, m_zp, g):
+    """Profile over epsilon in [-2e-3, 0] along one stripe walked through g (warm starts from each
+    neighbour's solution), and the brute-force minimum over 20001 values of epsilon (second route)."""
+    post = Posterior(load_config({"model": "mutau_baryon", "params": {
+        "m_zp": m_zp, "c": -0.1, "g_zp": {"prior": "log-uniform", "min": 1e-5, "max": 1e-2},
+        "epsilon": {"prior": "uniform", "min": -2e-3, "max": 0.0}}, "likelihoods": likelihoods}))
+    chi2, space = profiling.make_chi2(post), profiling.Space(post)
+    fits, = profiling._scan_stripes(chi2, space, [0], np.log10(g)[:, None], [[(k,) for k in range(len(g))]],
+                                    [np.array([-2.0, -1e-3])], [(0, 0)], fresh=8)
+    eps = np.linspace(-2e-3, 0.0, 20001)
+    brute = chi2(np.stack(np.broadcast_arrays(np.log10(g)[:, None], eps), axis=-1).reshape(-1, 2))
+    return fits, brute.reshape(len(g), -1).min(axis=1)
+
+
+def test_profile_warm_start_on_prior_limit_finds_interior_minimum():
+    """g_mu = g_zp - 0.3 eps, eps in [-2e-3, 0]: above g_zp = 5e-4 the minimum sits on the limit eps = 0,
+    below it inside (eps = (g_zp - 5e-4) / 0.3, chi^2 = 0). The stripe reaches g_zp = 3.2e-4 warm-started
+    on the limit; each point must match brute force and the closed form max(0, (g/5e-4)^2 - 1)^2 / 0.1^2."""
+    g = np.array([1e-2, 3e-3, 3.2e-4, 1e-4])
+    fits, brute = stripe_vs_brute_force({"limit_toy": {}}, 10.0, g)
+    np.testing.assert_allclose(brute, (np.clip((g / 5e-4) ** 2 - 1.0, 0.0, None) / 0.1) ** 2, atol=1e-4, rtol=1e-6)
+    assert all(f.valid for f in fits)
+    np.testing.assert_allclose([f.chi2 for f in fits], brute, atol=1e-4, rtol=1e-6)
+    np.testing.assert_allclose([f.x[1] for f in fits[2:]], (g[2:] - 5e-4) / 0.3, atol=1e-6)
+
+
+def test_profile_gm2_warm_start_on_prior_limit_reaches_band(monkeypatch):
+    """The reported case: (g-2)mu alone, m_Z' = 14 MeV, g_zp = 3e-3 (minimum on eps = 0) then 3.2e-4,
+    where g_mu = g_zp - e eps reaches the band at eps ~ -7e-4 (chi^2 ~ 0, not 7 on the limit)."""
+    monkeypatch.setattr(likelihood, "_entry_points", _INSTALLED)
+    if "gm2_mu" not in likelihood.registry():
+        pytest.skip("plugin gm2_mu not installed")
+    fits, brute = stripe_vs_brute_force({"gm2_mu": {"dataset": "bnl_fnal_2021_wp2020"}}, 14.0, np.array([3e-3, 3.2e-4]))
+    assert brute[1] < 1e-3 and all(f.valid for f in fits)
+    np.testing.assert_allclose([f.chi2 for f in fits], brute, atol=1e-3, rtol=1e-6)
+    assert -8e-4 < fits[1].x[1] < -6e-4
 
 
 MPI_SCRIPT = """
