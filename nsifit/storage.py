@@ -248,7 +248,7 @@ class H5Backend(emcee.backends.Backend):
 
         def series(group, name, shape, dtype, data=None):
             ds = group.create_dataset(name, shape=(n, *shape), maxshape=(None, *shape), dtype=dtype,
-                                      chunks=(CHUNK_STEPS, *shape))
+                                      chunks=(CHUNK_STEPS, *shape), compression="lzf", shuffle=True)
             if n:
                 ds[:] = data
             return ds
