@@ -130,23 +130,22 @@ def compute(cfg, data_dir=None, progress=False):
 
 
 # --- combined profile likelihood overlay ------------------------------------------------------
-PROFILE_KEYS = ("params", "branches", "likelihoods", "n", "levels", "pool")
+PROFILE_KEYS = ("params", "likelihoods", "n", "levels", "pool")
 PROFILE_LEVELS = {2.30: "68% CL", 5.99: "95% CL"}      # 2D Wilks thresholds (nsifit.profiling)
 
 
-def profile_config(cfg, profiled=None):
+def profile_config(cfg):
     """The run config (nsifit.config) of the combined profile: the axes get log/uniform priors over
-    the plotted range, `profiled` (default `profile.params`) adds the profiled parameters."""
+    the plotted range, `profile.params` adds the profiled parameters."""
     spec = cfg.profile
     _check_keys("profile", spec, PROFILE_KEYS)
     if cfg.expressions or any(a.name in DERIVED for a in (cfg.x, cfg.y)):
         raise ConfigError("profile: needs model parameters on both axes and no 'expr' parameters")
     params = {a.name: {"prior": "log-uniform" if a.scale == "log" else "uniform", "min": a.min, "max": a.max}
               for a in (cfg.x, cfg.y)}
-    profiled = dict(profiled if profiled is not None else spec.get("params") or {})
+    profiled = dict(spec.get("params") or {})
     if not profiled:
-        raise ConfigError("profile: 'params' (or each of 'branches') must give a profiled parameter "
-                          "a prior")
+        raise ConfigError("profile: 'params' must give a profiled parameter a prior")
     dropped = {p for g in cfg.model.alternatives if any(p in profiled for p in g) for p in g}
     params.update({k: v for k, v in cfg.fixed.items() if k not in dropped})
     params.update(profiled)
@@ -156,23 +155,14 @@ def profile_config(cfg, profiled=None):
 def compute_profile(cfg, data_dir=None, grid=None):
     """Combined profile Delta chi^2 on the plot axes: (x, y, delta_chi2 (ny, nx), {label: level}).
 
-    `profile.branches` (a list of `params` mappings) profiles each branch separately and keeps the
-    pointwise minimum: e.g. epsilon < 0 and epsilon > 0, the two signs of g_mu = g_zp - e epsilon, whose
-    minima a warm-started MIGRAD scan does not jump between. Points whose fit did not converge are
-    left out (nan) of the contours.
+    Points whose fit did not converge are left out (nan) of the contours.
     """
     from .posterior import Posterior
     from .profiling import Axis as ScanAxis, profile
     n = int(grid or cfg.profile.get("n", 20))
     axes = [ScanAxis(a.name, a.min, a.max, n, a.scale == "log") for a in (cfg.x, cfg.y)]
-    branches = cfg.profile.get("branches") or [None]
-    chi2, chi2_min = np.full((n, n), np.inf), np.inf
-    for branch in branches:
-        out = profile(Posterior(profile_config(cfg, branch), data_dir), axes,
-                      pool=cfg.profile.get("pool", "serial"))
-        chi2 = np.fmin(chi2, np.where(out["valid"], out["chi2"], np.inf))
-        chi2_min = min(chi2_min, out["chi2_min"])
-    delta = np.where(np.isfinite(chi2), chi2 - chi2_min, np.nan)
+    out = profile(Posterior(profile_config(cfg), data_dir), axes, pool=cfg.profile.get("pool", "serial"))
+    delta = np.where(out["valid"], out["chi2"] - out["chi2_min"], np.nan)
     levels = {f"combined profile, {PROFILE_LEVELS.get(lv, f'Delta chi2 {lv:g}')}": lv
               for lv in cfg.profile.get("levels", list(PROFILE_LEVELS))}
     return axes[0].values, axes[1].values, delta.T, levels
