@@ -1,10 +1,9 @@
 """N_eff from the CMB and BBN: a thermalised Z' lighter than ~5 MeV is excluded."""
 
-from nsifit import stats
-from nsifit.likelihood import Likelihood
+from nsifit_likelihoods.smooth_bound import SmoothBound
 
 
-class BbnNeff(Likelihood):
+class BbnNeff(SmoothBound):
     """Lower bound on m_zp from N_eff (seed 000 sect. 3, its Ref. 32: Escudero, arXiv:1812.05605).
 
     Models: a Z' in thermal equilibrium with the neutrinos that decays after neutrino
@@ -19,10 +18,5 @@ class BbnNeff(Likelihood):
     name = "bbn_neff"
     requires = ("m_zp_mev",)
     default_dataset = "seed000_sect3"
-
-    def setup(self):
-        self.bound = self.dataset.number("lower_bound_mev")
-        self.width = self.bound * self.dataset.number("relative_edge_width")
-
-    def loglike(self, obs):
-        return stats.lower_bound(obs["m_zp_mev"], self.bound, self.width)
+    bound_field = "lower_bound_mev"
+    side = "lower"

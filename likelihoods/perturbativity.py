@@ -2,11 +2,10 @@
 
 import numpy as np
 
-from nsifit import stats
-from nsifit.likelihood import Likelihood
+from nsifit_likelihoods.smooth_bound import SmoothBound
 
 
-class Perturbativity(Likelihood):
+class Perturbativity(SmoothBound):
     """Theory bound c_phi g_zp < few x 1e-2 (seed 000 end of sect. 2, from eq. 31).
 
     Models: the portal coupling lambda of eq. 31 grows with the Z'-phi coupling
@@ -21,10 +20,8 @@ class Perturbativity(Likelihood):
     name = "perturbativity"
     requires = ("g_phi",)
     default_dataset = "seed000_sect2"
+    bound_field = "upper_bound"
+    side = "upper"
 
-    def setup(self):
-        self.bound = self.dataset.number("upper_bound")
-        self.width = self.bound * self.dataset.number("relative_edge_width")
-
-    def loglike(self, obs):
-        return stats.upper_bound(np.abs(obs["g_phi"]), self.bound, self.width)
+    def quantity(self, obs):
+        return np.abs(obs["g_phi"])

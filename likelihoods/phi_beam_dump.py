@@ -1,12 +1,9 @@
 """Electron beam dumps E141 and E774: the scalar phi must be heavier than 10 MeV."""
 
-import numpy as np
-
-from nsifit import stats
-from nsifit.likelihood import Likelihood
+from nsifit_likelihoods.smooth_bound import SmoothBound
 
 
-class PhiBeamDump(Likelihood):
+class PhiBeamDump(SmoothBound):
     """Lower bound m_phi > 10 MeV from E141/E774 (seed 000 sect. 2, its Ref. 30).
 
     Models: a phi -> e+ e- with the seed's Yukawa (lambda_phi_e ~ 4e-4 (10 MeV/m_phi)^1/2,
@@ -21,13 +18,5 @@ class PhiBeamDump(Likelihood):
     name = "phi_beam_dump"
     requires = ("m_phi_mev",)
     default_dataset = "seed000_e141_e774"
-
-    def setup(self):
-        self.bound = self.dataset.number("lower_bound_mev")
-        self.width = self.bound * self.dataset.number("relative_edge_width")
-
-    def loglike(self, obs):
-        m_phi = obs["m_phi_mev"]
-        has_phi = np.isfinite(m_phi)
-        return np.where(has_phi, stats.lower_bound(np.where(has_phi, m_phi, np.inf), self.bound,
-                                                   self.width), 0.0)
+    bound_field = "lower_bound_mev"
+    side = "lower"
