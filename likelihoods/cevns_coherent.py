@@ -103,7 +103,8 @@ class CevnsCoherent(Likelihood):
 
     def setup(self):
         names = self.option_values["datasets"]
-        if isinstance(names, str) or not names or len(set(names)) != len(names):
+        if not isinstance(names, (list, tuple)) or not names or not all(isinstance(n, str) for n in names) \
+                or len(set(names)) != len(names):
             valid = ", ".join(datasets.available(self.name, self.data_dir))
             raise ConfigError("option 'datasets' of likelihood 'cevns_coherent' must be a non-empty "
                               f"list of distinct names from {valid}")

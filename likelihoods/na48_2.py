@@ -36,7 +36,7 @@ class Na48_2(Likelihood):
     def setup(self):
         self.mode = recast.check_mode(self.option_values["recast"])
         column = self.option_values["limit"]
-        if column not in LIMIT_COLUMNS:
+        if column not in tuple(LIMIT_COLUMNS):      # tuple: an unhashable value is just invalid
             raise ConfigError(unknown("na48_2 limit", column, LIMIT_COLUMNS))
         ds, table = self.dataset, self.dataset.table()
         self.low, self.high = np.array(table["m_low_mev"]), np.array(table["m_high_mev"])

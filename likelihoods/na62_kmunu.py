@@ -33,8 +33,11 @@ class Na62Kmunu(Likelihood):
 
     def setup(self):
         construction = self.option_values["construction"]
-        if construction not in CONSTRUCTIONS:
+        if construction not in tuple(CONSTRUCTIONS):      # tuple: an unhashable value is just invalid
             raise ConfigError(unknown("na62_kmunu construction", construction, CONSTRUCTIONS))
+        if not isinstance(self.option_values["invisible_only"], bool):
+            raise ConfigError("na62_kmunu option 'invisible_only' must be true or false, "
+                              f"got {self.option_values['invisible_only']!r}")
         self.construction = CONSTRUCTIONS[construction]
         ds = self.dataset
         self.g_over_m = ds.number("limit.coupling") / ds.number("limit.reference_mass_mev")

@@ -47,8 +47,8 @@ class SolarLma(Likelihood):
         if opts["convention"] not in CONVENTIONS:
             raise ConfigError(unknown("solar_lma convention", opts["convention"], CONVENTIONS))
         nn = opts["nn_over_np"]
-        if isinstance(nn, bool) or not isinstance(nn, (int, float)) or nn < 0:
-            raise ConfigError(f"solar_lma option 'nn_over_np' must be a number >= 0, got {nn!r}")
+        if isinstance(nn, bool) or not isinstance(nn, (int, float)) or not 0 <= nn < float("inf"):
+            raise ConfigError(f"solar_lma option 'nn_over_np' must be a finite number >= 0, got {nn!r}")
         key = f"windows.{opts['solution']}"
         self.low, self.high = self.dataset.number(f"{key}.low"), self.dataset.number(f"{key}.high")
         self.edge_fraction = self.dataset.number(f"{key}.edge_width") / (self.high - self.low)

@@ -7,6 +7,8 @@ import argparse
 import importlib
 import sys
 
+import numpy as np
+
 from . import __version__
 from .errors import NsifitError
 
@@ -32,7 +34,8 @@ def build_parser():
 def main(argv=None):
     try:
         args = build_parser().parse_args(argv)
-        args.func(args)
+        with np.errstate(all="ignore"):    # extreme inputs give inf/nan in the output, not warnings
+            args.func(args)
     except NsifitError as err:
         print(f"nsifit: error: {err}", file=sys.stderr)
         return USAGE_ERROR

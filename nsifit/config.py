@@ -83,6 +83,11 @@ def _fail(key, message):
 
 
 def _number(key, value, integer=False):
+    if isinstance(value, str):     # YAML 1.1 (PyYAML) reads 1e-5 (no dot) as a string
+        try:
+            value = float(value)
+        except ValueError:
+            pass
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         _fail(key, f"expected {'an integer' if integer else 'a number'}, got {value!r}")
     if integer and int(value) != value:

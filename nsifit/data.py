@@ -67,19 +67,37 @@ class Dataset:
 
     def table(self, key="table"):
         """The CSV named by field `key` (relative to the YAML file) as a dict of float columns."""
+        if not isinstance(self[key], str):
+            raise DataError(f"{self.path}: field '{key}' must be a CSV file name, got {self[key]!r}")
         csv_path = self.path.parent / self[key]
         raw = _read_bytes(csv_path)
         self.files[str(csv_path)] = hashlib.sha256(raw).hexdigest()
-        rows = [r for r in csv.reader(io.StringIO(raw.decode())) if r and not r[0].startswith("#")]
+        try:
+            rows = [r for r in csv.reader(io.StringIO(raw.decode())) if r and not r[0].startswith("#")]
+        except (UnicodeDecodeError, csv.Error) as err:
+            raise DataError(f"{csv_path}: not a UTF-8 CSV table ({err})") from None
+        if not rows:
+            raise DataError(f"{csv_path}: empty table (expected a header row and data rows)")
         header, body = rows[0], rows[1:]
         try:
             columns = {h.strip(): [float(r[i]) for r in body] for i, h in enumerate(header)}
         except (ValueError, IndexError) as err:
             raise DataError(f"{csv_path}: malformed table ({err})") from None
-        return columns
+        return Columns(csv_path, columns)
 
     def provenance(self):
         return {k: self.content.get(k) for k in PROVENANCE_FIELDS}
+
+
+class Columns(dict):
+    """The columns of a CSV table; a missing column is a DataError naming the file."""
+
+    def __init__(self, path, columns):
+        super().__init__(columns)
+        self.path = path
+
+    def __missing__(self, key):
+        raise DataError(f"{self.path}: table has no column '{key}'; columns: {', '.join(self)}")
 
 
 def _read_bytes(path):
@@ -115,7 +133,8 @@ def data_dirs(extra=None):
         dirs.extend(Path(p) for p in env.split(os.pathsep) if p)
     for d in dirs:
         if not d.is_dir():
-            raise DataError(f"data directory {d} does not exist")
+            problem = "is not a directory" if d.exists() else "does not exist"
+            raise DataError(f"data directory {d} {problem}")
     return dirs + [builtin_data_dir()]
 
 

@@ -130,6 +130,10 @@ def build(model_name, names=None, options=None, data_dir=None):
             raise ConfigError(unknown("likelihood in options", key, registry()))
     if names is None:
         names = [n for n in registry() if get_plugin_class(n).applies_to(model_name)]
+    unused = [key for key in options if key not in names]
+    if unused:
+        raise ConfigError(f"options given for likelihood '{unused[0]}', which is not evaluated "
+                          f"(evaluated: {', '.join(names) or 'none'})")
     plugins = []
     for name in names:
         cls = get_plugin_class(name)

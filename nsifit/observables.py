@@ -147,8 +147,8 @@ observable("pi0_epsilon_eff_seed", "as pi0_epsilon_eff with seed 000's (q_u^2 + 
     lambda c, o: meson.pi0_effective_epsilon(c, "seed"))
 observable("c9", "b -> s mu mu Wilson coefficient in the contact limit (flavour.c9_bsmumu)")(
     lambda c, o: flavour.c9_bsmumu(c.g_zp, c.charge("b") - c.charge("d"), c.m_zp_mev,
-                                   x_mu=c.charge("mu")))
-observable("c9_seed", "C9 with seed 000 eq. 37's normalisation")(
+                                   g_mu=c.vector("mu")))
+observable("c9_seed", "C9 as seed 000 eq. 37 prints it (its normalisation, g_mu = g_zp X_mu)")(
     lambda c, o: flavour.c9_bsmumu(c.g_zp, c.charge("b") - c.charge("d"), c.m_zp_mev,
                                    x_mu=c.charge("mu"), convention="seed"))
 observable("white_dwarf_gev2", "seed 000 eq. 35 left-hand side", unit="GeV^-2")(

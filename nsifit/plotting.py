@@ -5,12 +5,15 @@ levels: a 2D region with 68% mass is the 1.52 sigma ellipse of a Gaussian); 1D
 histograms are marginals. Log-uniform parameters get log axes, labels carry units.
 """
 
+from pathlib import Path
+
 import matplotlib
 
 matplotlib.use("Agg")
 import corner
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.backend_bases import FigureCanvasBase
 from matplotlib.lines import Line2D
 
 from .errors import NsifitError
@@ -30,6 +33,11 @@ def posterior_samples(run):
 
 def corner_plot(paths, output, labels=None):
     """Overlay the posteriors of several runs (same sampled parameters) in one corner plot."""
+    fmt = Path(output).suffix.lstrip(".").lower()
+    formats = FigureCanvasBase.get_supported_filetypes()
+    if fmt not in formats:
+        raise NsifitError(f"plot file '{output}': unknown extension '{Path(output).suffix}'; valid: "
+                          + ", ".join(f".{f}" for f in sorted(formats)))
     runs = [read_run(p) for p in paths]
     names = runs[0].names
     for run in runs[1:]:
@@ -62,5 +70,5 @@ def corner_plot(paths, output, labels=None):
     else:
         fig.text(0.98, 0.98, f"{runs[0].attrs['model']}\n{note}", ha="right", va="top")
     with atomic_path(output) as tmp:
-        fig.savefig(tmp, dpi=120, format=str(output).rsplit(".", 1)[-1].lower())
+        fig.savefig(tmp, dpi=120, format=fmt)
     plt.close(fig)

@@ -39,7 +39,7 @@ import h5py
 import numpy as np
 
 from . import __version__
-from .errors import StorageError
+from .errors import ConfigError, StorageError
 
 SCHEMA_VERSION = 1
 CHUNK_STEPS = 64
@@ -95,7 +95,7 @@ def open_h5(path):
     """Open an nsifit HDF5 file for reading (also while it is written); StorageError otherwise."""
     path = Path(path)
     if not path.is_file():
-        raise StorageError(f"{path}: no such file")
+        raise StorageError(f"{path}: " + ("not a file" if path.exists() else "no such file"))
     if not h5py.is_hdf5(str(path)):
         raise StorageError(f"{path}: not an HDF5 file")
     _check_not_truncated(path)
@@ -282,6 +282,17 @@ class H5Backend(emcee.backends.Backend):
         self.accepted = run.accepted.astype(float).copy()
         self.random_state = run.random_state
         self.iteration = run.iteration
+
+    def grow(self, ngrow, blobs):
+        """emcee's grow (the whole chain is kept in memory); too many steps is a usage error."""
+        values_per_step = self.nwalkers * (self.ndim + 1 + len(self.blob_names))
+        try:
+            if (self.iteration + ngrow) * values_per_step * 8 > np.iinfo(np.intp).max:
+                raise MemoryError
+            super().grow(ngrow, blobs)
+        except MemoryError:
+            raise ConfigError(f"sampler.steps: {self.iteration + ngrow} steps x {self.nwalkers} walkers "
+                              "do not fit in memory; ask for fewer steps") from None
 
     def save_step(self, state, accepted):
         super().save_step(state, accepted)

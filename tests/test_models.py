@@ -96,6 +96,14 @@ def test_c9_vanishes_for_generation_universal_charges_and_is_twice_seed_eq37():
     assert c9_eff == pytest.approx(-2.0, rel=0.07)
 
 
+def test_c9_uses_the_full_muon_coupling_including_kinetic_mixing():
+    # C9 ~ g_sb g_mu with g_mu = g_zp X_mu + e eps Q_mu = g_zp - e eps (seed 000 eq. 19 at tan_eta -> eps)
+    g, m, c, eps = 3.5e-4, 1e4, 0.2, np.array([0.0, 1e-4, -3e-4])
+    o = observables("mutau_baryon", m_zp=m, g_zp=g, c=c, epsilon=eps)
+    np.testing.assert_allclose(o["c9"] / o["c9"][0], 1 - E_CHARGE * eps / g, rtol=1e-12)
+    np.testing.assert_allclose(o["c9_seed"], o["c9_seed"][0])      # eq. 37 as printed: g_mu = g_zp
+
+
 @pytest.mark.parametrize("params, message", [
     (dict(m_zp=10, g_zp=1e-4, c=0.1), "one of epsilon, tan_eta is required"),
     (dict(m_zp=10, g_zp=1e-4, c=0.1, epsilon=0, tan_eta=1), "give only one of epsilon, tan_eta"),

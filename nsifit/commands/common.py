@@ -33,6 +33,8 @@ def parse_assignments(items, what):
         key, sep, value = item.partition("=")
         if not sep or not key:
             raise NsifitError(f"expected {what} as key=value, got '{item}'")
+        if key in out:
+            raise NsifitError(f"{what}: '{key}' is given twice ('{key}={out[key]}' and '{item}')")
         out[key] = value
     return out
 
@@ -54,5 +56,9 @@ def plugin_options(items):
         plugin, dot, name = key.partition(".")
         if not dot:
             raise NsifitError(f"--option expects plugin.key=value, got '{key}={value}'")
-        options.setdefault(plugin, {})[name] = yaml.safe_load(value)
+        try:
+            options.setdefault(plugin, {})[name] = yaml.safe_load(value)
+        except yaml.YAMLError as err:
+            raise NsifitError(f"--option {key}: value '{value}' is not valid YAML "
+                              f"({str(err).splitlines()[0]})") from None
     return options

@@ -55,8 +55,10 @@ def loop_integral(r):
     ln_r = np.log(r)
     inside = np.exp(_spline()(np.clip(ln_r, _LN_R_MIN, _LN_R_MAX)))
     light = 0.5 - 0.5 * math.pi * r                       # I = 1/2 - pi r/2 + O(r^2 ln r)
-    a = np.maximum(r, 1.0) ** 2
-    heavy = (1.0 - (3.0 * np.log(a) - 6.25) / a) / (3.0 * a)  # I = [1 - (3 ln r^2 - 25/4)/r^2]/(3 r^2)
+    with np.errstate(over="ignore"):                      # r^2 = inf (m_zp > 1e154 m_l) gives I = 0
+        a = np.maximum(r, 1.0) ** 2
+    # I = [1 - (3 ln r^2 - 25/4)/r^2]/(3 r^2), with ln r^2 = 2 ln r (finite where r^2 overflows)
+    heavy = (1.0 - (6.0 * np.log(np.maximum(r, 1.0)) - 6.25) / a) / (3.0 * a)
     return np.where(ln_r < _LN_R_MIN, light, np.where(ln_r > _LN_R_MAX, heavy, inside))
 
 
