@@ -19,7 +19,7 @@ import numpy as np
 import yaml
 from scipy.stats import chi2
 
-from . import likelihood, stats
+from . import config, likelihood, stats
 from .constants import G_F_MEV2
 from .errors import ConfigError, unknown
 from .models import get_model
@@ -89,18 +89,13 @@ DERIVED = {"eps_medium": DerivedAxis("eps_medium", ("mutau_baryon",),
 
 # --- configuration -----------------------------------------------------------------------------
 def _check_keys(section, mapping, valid):
+    """A bounds-config section must be a mapping with known keys (nsifit.config's checks)."""
     if not isinstance(mapping, dict):
         raise ConfigError(f"bounds config: '{section}' must be a mapping, got {type(mapping).__name__}")
-    for key in mapping:
-        if key not in valid:
-            raise ConfigError(unknown(f"key in bounds config section '{section}'", key, valid))
+    config._check_keys(section, mapping, valid)
 
 
-def _number(section, value):
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"bounds config: '{section}' must be a number, got {value!r}") from None
+_number = config._number
 
 
 @dataclass

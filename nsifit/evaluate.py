@@ -16,6 +16,24 @@ def split_nuisances(params, plugins):
     return model_params, nuisances
 
 
+def evaluate_plugins(mdl, plugins, params):
+    """(resolved params, derived quantities, per-plugin log L with 'total') for already-built plugins.
+
+    The one place that turns parameters into log-likelihoods: `evaluate` and the posterior use it.
+    """
+    model_params, nuisances = split_nuisances(params, plugins)
+    resolved = mdl.resolve(model_params)
+    obs = ObservableSet(mdl.couplings(resolved), resolved)
+    derived = obs.reported()
+    loglike = {}
+    for plugin in plugins:
+        loglike[plugin.name] = np.broadcast_to(plugin.loglike(obs, **nuisances[plugin.name]), (obs.n,))
+    for plugin in plugins:
+        derived.update(plugin.derived(obs))
+    loglike["total"] = likelihood.total_loglike(loglike.values(), obs.n)
+    return resolved, derived, loglike
+
+
 def evaluate(model, likelihoods=None, options=None, data_dir=None, **params):
     """Evaluate a model at one or many points (parameters broadcast like numpy).
 
@@ -25,13 +43,5 @@ def evaluate(model, likelihoods=None, options=None, data_dir=None, **params):
     """
     mdl = get_model(model)
     plugins = likelihood.build(mdl.name, likelihoods, options, data_dir)
-    model_params, nuisances = split_nuisances(params, plugins)
-    resolved = mdl.resolve(model_params)
-    obs = ObservableSet(mdl.couplings(resolved), resolved)
-    derived = obs.reported()
-    loglike = {}
-    for plugin in plugins:
-        derived.update(plugin.derived(obs))
-        loglike[plugin.name] = np.broadcast_to(plugin.loglike(obs, **nuisances[plugin.name]), (obs.n,))
-    loglike["total"] = likelihood.total_loglike(loglike.values(), obs.n)
+    resolved, derived, loglike = evaluate_plugins(mdl, plugins, params)
     return {"model": mdl.name, "params": resolved, "derived": derived, "loglike": loglike}

@@ -13,9 +13,8 @@ from scipy.stats import norm
 
 from . import likelihood
 from .config import Config, load_config
-from .evaluate import split_nuisances
+from .evaluate import evaluate_plugins
 from .models import get_model
-from .observables import ObservableSet
 
 REF_BALL_FRACTION = 1e-3      # width of the ball around a point `ref`, as a fraction of the prior scale
 
@@ -173,21 +172,9 @@ class Posterior:
     def _blobs_at(self, x):
         """Per-plugin log L, their sum and the derived quantities at points inside the support."""
         params = dict(self.fixed, **self.to_physical(x))
-        model_params, nuisances = split_nuisances(params, self.plugins)
-        resolved = self.model.resolve(model_params)
-        obs = ObservableSet(self.model.couplings(resolved), resolved)
-        out = {}
-        total = np.zeros(len(x))
-        for plugin in self.plugins:
-            value = np.broadcast_to(plugin.loglike(obs, **nuisances[plugin.name]), (len(x),))
-            out[f"loglike_{plugin.name}"] = value
-            total = total + value
-        out["loglike_total"] = total
-        for name, value in obs.reported().items():
-            out[name] = np.broadcast_to(value, (len(x),))
-        for plugin in self.plugins:
-            for name, value in plugin.derived(obs).items():
-                out[name] = np.broadcast_to(value, (len(x),))
+        _, derived, loglike = evaluate_plugins(self.model, self.plugins, params)
+        out = {f"loglike_{name}": value for name, value in loglike.items()}
+        out.update({name: np.broadcast_to(value, (len(x),)) for name, value in derived.items()})
         return out
 
     def _blob_names(self):
