@@ -70,7 +70,6 @@ class Borexino7Be(Likelihood):
         self.sigma_mu_sm = self._sm_sum(es.flavour_state(1))
         self.pee_sm = self.inferred_pee(sum(b * es.sigma_sm_cm2(rho, e, self.t_min_mev, self.t_max_mev)
                                             for (e, b), rho in zip(self.lines, self.rhos)))
-        self._last = (None, None)
 
     def _line_field(self, i, key):
         line = self.dataset["lines"][i]
@@ -101,16 +100,15 @@ class Borexino7Be(Likelihood):
         return (sigma_cm2 - self.sigma_mu_sm) / (self.sigma_e_sm - self.sigma_mu_sm)
 
     def pee_inferred(self, obs):
-        """P_inf per point (cached for the last batch: loglike and derived share it)."""
-        if self._last[0] is obs:
-            return self._last[1]
+        """P_inf per point (once per batch: loglike and derived share it)."""
+        return obs.memo((id(self), "pee"), lambda: self.inferred_pee(self.rate_cm2(obs)))
+
+    def rate_cm2(self, obs):
+        """Flux-weighted cross section over the recoil window, Tr[rho sigma] summed over the lines."""
         cpl = obs.couplings
-        sigma = sum(b * es.sigma_cm2(rho, e, self.t_min_mev, self.t_max_mev, cpl.g_nu, obs["g_e"],
-                                     cpl.m_zp_mev, interference=self.option_values["interference"])
-                    for (e, b), rho in zip(self.lines, self.rhos))
-        value = self.inferred_pee(sigma)
-        self._last = (obs, value)
-        return value
+        return sum(b * es.sigma_cm2(rho, e, self.t_min_mev, self.t_max_mev, cpl.g_nu, obs["g_e"],
+                                    cpl.m_zp_mev, interference=self.option_values["interference"])
+                   for (e, b), rho in zip(self.lines, self.rhos))
 
     def loglike(self, obs):
         pee = self.pee_inferred(obs)

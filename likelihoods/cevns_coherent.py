@@ -116,10 +116,6 @@ class CevnsCoherent(Likelihood):
             lk = ds["likelihood"]
             if lk["kind"] == "single_bin_nuisances":
                 self.nuisances = (replace(ALPHA, sigma=lk["sigma_alpha"]), replace(BETA, sigma=lk["sigma_beta"]))
-        self._last = (None, None)
-
-    def __getstate__(self):                # the per-batch cache holds observables: not shipped
-        return dict(self.__dict__, _last=(None, None))
 
     @property
     def data_files(self):
@@ -130,10 +126,10 @@ class CevnsCoherent(Likelihood):
 
     def ratios(self, obs):
         """{dataset: R(theta)} for the points of `obs`, computed once per batch."""
-        if self._last[0] is not obs:
+        def compute():
             counts = self.kernel.counts(obs.couplings.g_nu, obs["g_p"], obs["g_n"], obs["m_zp_mev"])
-            self._last = (obs, {n: counts[:, i] / self.n_sm_computed[n] for i, n in enumerate(self.sets)})
-        return self._last[1]
+            return {n: counts[:, i] / self.n_sm_computed[n] for i, n in enumerate(self.sets)}
+        return obs.memo((id(self), "ratios"), compute)
 
     def derived(self, obs):
         out = {}

@@ -31,6 +31,9 @@ class InvisibleSearch(Likelihood):
 
     def p_missing(self, obs):
         """Fraction of produced Z' that leave no visible energy (1 for the reference dark photon)."""
+        return obs.memo((id(self), "p_missing"), lambda: self._p_missing(obs))
+
+    def _p_missing(self, obs):
         if self.mode == "seed":
             p = obs["br_inv"]
         else:

@@ -46,6 +46,9 @@ class Na48_2(Likelihood):
 
     def p_prompt(self, obs):
         """Fraction of produced Z' seen as a prompt e+e- pair (1 for the reference)."""
+        return obs.memo((id(self), "p_prompt"), lambda: self._p_prompt(obs))
+
+    def _p_prompt(self, obs):
         if self.mode == "seed":
             p = obs["br_ee"]
         else:

@@ -43,6 +43,7 @@ class ObservableSet:
         self.couplings = couplings
         self.params = dict(params or {})
         self._values = {}
+        self._memo = {}
 
     @property
     def n(self):
@@ -55,6 +56,14 @@ class ObservableSet:
             value = REGISTRY[name].func(self.couplings, self)
             self._values[name] = np.broadcast_to(float(value), (self.n,)) if np.isscalar(value) else value
         return self._values[name]
+
+    def memo(self, key, compute):
+        """Per-batch cache for plugin-side quantities that loglike and derived share
+        (a recast's P_missing, CEvNS ratios): compute() runs once per key and batch; plugins key
+        by id(self), so two instances with different options never share an entry."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     def reported(self):
         """Dict of the reported (derived) quantities that apply to this model."""
