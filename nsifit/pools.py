@@ -24,6 +24,33 @@ def launcher_size():
     return 1
 
 
+def mpi_world():
+    """MPI.COMM_WORLD of a sound launch: ConfigError without mpi4py, for a broken set-up (mpiexec
+    started N ranks that each see size 1, i.e. mpi4py built against another MPI) or < 2 ranks."""
+    try:
+        from mpi4py import MPI
+    except ImportError:
+        raise ConfigError("pool 'mpi' needs mpi4py and an MPI implementation "
+                          "(e.g. apt-get install openmpi-bin libopenmpi-dev; pip install mpi4py)") from None
+    comm = MPI.COMM_WORLD
+    size, launched = comm.Get_size(), launcher_size()
+    if launched > 1 and size == 1:
+        raise ConfigError(f"broken MPI set-up: mpiexec started {launched} ranks but each sees "
+                          "COMM_WORLD.size == 1 (mpi4py is built against another MPI than mpiexec); "
+                          "refusing to run them as independent copies")
+    if size < 2:
+        raise ConfigError("pool 'mpi' needs at least 2 ranks: run under 'mpiexec -n N nsifit ...'")
+    return comm
+
+
+def refuse_mpi_launch_without_mpi_pool(kind, spec):
+    """Under mpiexec every rank would do the whole job and write the same file unless the pool is mpi."""
+    launched = launcher_size()
+    if kind != "mpi" and launched > 1:
+        raise ConfigError(f"running under mpiexec with {launched} ranks but pool is '{spec}': every rank "
+                          "would write the same file; use --pool mpi")
+
+
 class SerialPool:
     """Everything in this process."""
 
@@ -72,19 +99,8 @@ class MPIPool(SerialPool):
 
     def __init__(self, posterior):
         super().__init__(posterior)
-        try:
-            from mpi4py import MPI
-        except ImportError:
-            raise ConfigError("pool 'mpi' needs mpi4py and an MPI implementation "
-                              "(e.g. apt-get install openmpi-bin libopenmpi-dev; pip install mpi4py)") from None
-        self.comm = MPI.COMM_WORLD
-        self.size, launched = self.comm.Get_size(), launcher_size()
-        if launched > 1 and self.size == 1:
-            raise ConfigError(f"broken MPI set-up: mpiexec started {launched} ranks but each sees "
-                              "COMM_WORLD.size == 1 (mpi4py is built against another MPI than mpiexec); "
-                              "refusing to run them as independent copies")
-        if self.size < 2:
-            raise ConfigError("pool 'mpi' needs at least 2 ranks: run under 'mpiexec -n N nsifit ...'")
+        self.comm = mpi_world()
+        self.size = self.comm.Get_size()
         self.is_master = self.comm.Get_rank() == 0
         if not self.is_master:
             self._serve()
@@ -115,10 +131,7 @@ class MPIPool(SerialPool):
 def open_pool(spec, posterior):
     """The pool for `spec` (vectorized | serial | processes[:N] | mpi); refuses conflicting set-ups."""
     kind, count = parse_pool(spec)
-    launched = launcher_size()
-    if kind != "mpi" and launched > 1:
-        raise ConfigError(f"running under mpiexec with {launched} ranks but pool is '{spec}': every rank "
-                          "would write the same file; use --pool mpi")
+    refuse_mpi_launch_without_mpi_pool(kind, spec)
     if kind == "mpi":
         return MPIPool(posterior)
     if kind == "processes" and count > 1:

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .config import parse_pool
+from .pools import mpi_world, refuse_mpi_launch_without_mpi_pool
 from .errors import NsifitError, unknown
 from .fitting import BAD_CHI2, METHODS, Fit, Objective, Space, fit_point, run_lanes  # noqa: F401
 
@@ -211,14 +212,11 @@ class _Workers:
 
     def __init__(self, pool, chi2, space):
         kind, count = parse_pool(check_pool(pool))
+        refuse_mpi_launch_without_mpi_pool(kind, pool)
         self.kind, self.chi2, self.space, self.size, self.procs = kind, chi2, space, count or 1, None
         if kind == "mpi":
-            try:
-                from mpi4py import MPI
-            except ImportError:
-                raise NsifitError("--pool mpi needs mpi4py (pip install 'nsifit[mpi]') and mpiexec") from None
-            self.comm = MPI.COMM_WORLD
-            self.size = self.comm.size
+            self.comm = mpi_world()
+            self.size = self.comm.Get_size()
 
     def __enter__(self):
         return self

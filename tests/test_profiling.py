@@ -5,6 +5,7 @@ import os
 import shutil
 import subprocess
 import sys
+import types
 
 import h5py
 import numpy as np
@@ -12,6 +13,7 @@ import pytest
 
 from nsifit import cli, likelihood, profiling
 from nsifit.config import load_config
+from nsifit.errors import ConfigError
 from nsifit.likelihood import Likelihood, Nuisance
 from nsifit.posterior import Posterior
 
@@ -331,3 +333,19 @@ def test_profile_cli_writes_group_and_plot(config_file, tmp_path, capsys):
         assert set(h5["profile"]) == {"m_zp-epsilon", "m_zp"}
         assert h5["profile/m_zp/nuisances/epsilon"].shape == (9,)
     assert "68.27% CL" in capsys.readouterr().out
+
+
+def test_profile_refuses_mpi_launcher_with_non_mpi_pool(monkeypatch):
+    """Under mpiexec with a serial pool every rank would run the whole scan and write the same file."""
+    monkeypatch.setenv("OMPI_COMM_WORLD_SIZE", "2")
+    with pytest.raises(ConfigError, match="mpiexec with 2 ranks but pool is 'serial'"):
+        profiling.profile(bimodal_posterior(), [profiling.Axis("m_zp", 60.0, 150.0, 5)])
+
+
+def test_profile_refuses_broken_mpi_where_every_rank_sees_size_one(monkeypatch):
+    world = types.SimpleNamespace(Get_size=lambda: 1, Get_rank=lambda: 0)
+    monkeypatch.setitem(sys.modules, "mpi4py", types.SimpleNamespace(MPI=types.SimpleNamespace(COMM_WORLD=world)))
+    monkeypatch.setitem(sys.modules, "mpi4py.MPI", sys.modules["mpi4py"].MPI)
+    monkeypatch.setenv("PMI_SIZE", "2")
+    with pytest.raises(ConfigError, match="broken MPI set-up: mpiexec started 2 ranks but each sees"):
+        profiling.profile(bimodal_posterior(), [profiling.Axis("m_zp", 60.0, 150.0, 5)], pool="mpi")
