@@ -24,7 +24,7 @@ import numpy as np
 
 from . import likelihood
 from .bounds_config import (DERIVED, NO_SIGNAL, STATISTICS, BoundsConfig, _check_keys,  # noqa: F401
-                            g_zp_from_eps_medium, load_bounds_config, parse_expression)
+                            load_bounds_config, parse_expression)
 from .errors import ConfigError
 from .evaluate import evaluate
 from .models import get_model

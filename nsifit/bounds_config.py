@@ -10,7 +10,6 @@ optional `lines` ({x|y, label, style}), `title`, `figure` (width_in, height_in, 
 """
 
 import copy
-import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,10 +19,9 @@ import yaml
 from scipy.stats import chi2
 
 from . import config, likelihood, stats
-from .constants import G_F_MEV2
 from .errors import ConfigError, unknown
 from .models import get_model
-from .physics.nsi import SOLAR_CENTRE_NN_OVER_NP
+from .physics import nsi
 
 NO_SIGNAL = {"g_zp": 1e-12, "epsilon": 0.0}   # couplings that switch the Z' signal off
 
@@ -48,26 +46,14 @@ _EXPR = re.compile(r"^\s*([A-Za-z_]\w*)\s*([*/])\s*([0-9.eE+-]+)\s*$"
 
 
 # --- derived coordinates ---------------------------------------------------------------------
-def g_zp_from_eps_medium(eps_medium, c, m_zp_mev, nn_over_np=SOLAR_CENTRE_NN_OVER_NP):
-    """Seed 000 eq. 13 (global-fit convention) solved for g_zp: (g_zp, valid).
-
-    eps_medium = -c g^2 (1 + N_n/N_p) / (sqrt2 G_F m^2), so g^2 = -eps_medium sqrt2 G_F m^2 /
-    (c (1 + N_n/N_p)); a real g_zp needs eps_medium c < 0. Invalid points get g_zp = nan.
-    """
-    eps_medium, c, m = np.broadcast_arrays(*(np.asarray(v, float) for v in (eps_medium, c, m_zp_mev)))
-    valid = eps_medium * c < 0
-    g2 = np.where(valid, -eps_medium * math.sqrt(2.0) * G_F_MEV2 * m ** 2
-                  / np.where(c == 0, 1.0, c * (1.0 + nn_over_np)), np.nan)
-    return np.sqrt(g2), valid
-
-
 def _invert_eps_medium(values, convention):
     """Model parameters from an eps_medium axis (mutau_baryon; tan_eta stays a parameter)."""
-    eps_global = values.pop("eps_medium") * (2.0 if convention == "seed" else 1.0)
+    eps = values.pop("eps_medium")
+    eps_global = nsi.from_seed_convention(eps) if convention == "seed" else eps
     for need in ("c", "m_zp"):
         if need not in values:
             raise ConfigError(f"axis 'eps_medium' needs parameter '{need}' fixed or on the other axis")
-    g_zp, valid = g_zp_from_eps_medium(eps_global, values["c"], values["m_zp"])
+    g_zp, valid = nsi.g_zp_from_eps_medium(eps_global, values["c"], values["m_zp"])
     if "tan_eta" in values:                  # seed 000 eq. 11 is singular at tan_eta = 0
         valid &= values["tan_eta"] != 0
         values["tan_eta"] = np.where(valid, values["tan_eta"], 1.0)

@@ -11,6 +11,7 @@ from nsifit import bounds, likelihood
 from nsifit.bounds_plot import draw, save
 from nsifit.cli import main
 from nsifit.errors import ConfigError
+from nsifit.physics import nsi
 
 FIGURES = Path(__file__).resolve().parents[1] / "examples" / "figures"
 
@@ -36,7 +37,7 @@ def test_eps_medium_inversion_round_trips_through_model(c):
     eps = np.sign(-c) * np.array([0.05, 0.7, 2.0, 3.0])
     m_zp = np.array([5.0, 10.0, 30.0, 150.0])
     tan_eta = np.array([-0.75, 0.6, -3.0, 2.0])
-    g_zp, valid = bounds.g_zp_from_eps_medium(eps, c, m_zp)
+    g_zp, valid = nsi.g_zp_from_eps_medium(eps, c, m_zp)
     assert valid.all()
     res = nsifit.evaluate("mutau_baryon", likelihoods=[], m_zp=m_zp, g_zp=g_zp, c=c, tan_eta=tan_eta)
     np.testing.assert_allclose(res["derived"]["eps_medium"], eps, rtol=1e-10)
@@ -45,14 +46,14 @@ def test_eps_medium_inversion_round_trips_through_model(c):
 
 def test_eps_medium_inversion_reproduces_seed_eq16():
     # seed 000 eq. 16: LMA-Dark 2 < eps_seed < 3 <=> g_zp = (6.5 - 8.0)e-5 (m/10 MeV) (-1/c)^(1/2)
-    g_zp, _ = bounds.g_zp_from_eps_medium(2.0 * np.array([2.0, 3.0]), -1.0, 10.0)   # seed -> global: x2
+    g_zp, _ = nsi.g_zp_from_eps_medium(2.0 * np.array([2.0, 3.0]), -1.0, 10.0)   # seed -> global: x2
     np.testing.assert_allclose(g_zp, [6.5e-5, 8.0e-5], rtol=0.01)
 
 
 def test_eps_medium_inversion_masks_wrong_sign():
-    _, valid = bounds.g_zp_from_eps_medium([-1.0, 0.0, 1.0], -0.1, 30.0)
+    _, valid = nsi.g_zp_from_eps_medium([-1.0, 0.0, 1.0], -0.1, 30.0)
     assert valid.tolist() == [False, False, True]
-    _, valid = bounds.g_zp_from_eps_medium([-1.0, 1.0], 2.0 / 3.0, 30.0)
+    _, valid = nsi.g_zp_from_eps_medium([-1.0, 1.0], 2.0 / 3.0, 30.0)
     assert valid.tolist() == [True, False]
 
 

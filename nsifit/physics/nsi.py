@@ -53,6 +53,23 @@ def eps_medium_mutau_baryon(c, g_zp, m_zp_mev, nn_over_np=SOLAR_CENTRE_NN_OVER_N
     return -c * g_zp ** 2 * (1.0 + nn_over_np) / (math.sqrt(2.0) * G_F_MEV2 * m_zp_mev ** 2)
 
 
+def g_zp_from_eps_medium(eps_med, c, m_zp_mev, nn_over_np=SOLAR_CENTRE_NN_OVER_NP):
+    """Seed 000 eq. 13 (global-fit convention) solved for g_zp: (g_zp, valid).
+
+    eps_medium is -c g^2 (...) > 0 only for eps_medium c < 0; elsewhere valid is False and g_zp nan.
+    """
+    eps_med, c, m = np.broadcast_arrays(*(np.asarray(v, float) for v in (eps_med, c, m_zp_mev)))
+    per_g2 = eps_medium_mutau_baryon(c, 1.0, m, nn_over_np)      # eps_medium at g_zp = 1
+    valid = eps_med * per_g2 > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(valid, np.sqrt(eps_med / per_g2), np.nan), valid
+
+
+def from_seed_convention(eps_seed):
+    """Global-fit eps from seed 000's eps (twice it)."""
+    return 2.0 * np.asarray(eps_seed)
+
+
 def eps_e_from_eps_medium(eps_med, tan_eta, nn_over_np=SOLAR_CENTRE_NN_OVER_NP):
     """Seed 000 eq. 34: eps^e = eps_medium (1 - 1/tan_eta) N_e/(N_n + N_p) (any convention)."""
     return eps_med * (1.0 - 1.0 / tan_eta) / (1.0 + nn_over_np)
