@@ -5,13 +5,10 @@ NA64 dotted blue, E774/E141 (the phi beam-dump bound) dashed blue, the (g-2)mu e
 green, the (g-2)mu-favoured band vertical hatching, LMA / LMA-Dark diagonal hatching.
 """
 
-from pathlib import Path
-
 import numpy as np
 
 from .bounds import DERIVED
-from .errors import ConfigError
-from .storage import atomic_path
+from .storage import save_figure
 
 # plugin -> (colour, linestyle, hatch for hatched kinds, short legend label)
 STYLES = {
@@ -31,7 +28,6 @@ STYLES = {
 FALLBACK_COLOURS = ("tab:pink", "tab:gray", "tab:olive", "tab:cyan", "tab:brown")
 FILL_ALPHA = 0.13
 BIG = 1e30                       # stands in for +-inf as a contour level
-SAVE_FORMATS = (".png", ".pdf")
 
 
 def _style(layer, index):
@@ -146,10 +142,5 @@ def _draw_profile(ax, profile):
 
 
 def save(fig, path):
-    """Write PNG or PDF (by extension) atomically: a temporary file, then os.replace."""
-    path = Path(path)
-    if path.suffix.lower() not in SAVE_FORMATS:
-        raise ConfigError(f"output '{path}': unsupported extension; valid: {', '.join(SAVE_FORMATS)}")
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=300, format=path.suffix[1:].lower(), bbox_inches="tight", pad_inches=0.02)
-    return path
+    """Write PNG or PDF (by extension) atomically."""
+    return save_figure(fig, path, dpi=300, bbox_inches="tight", pad_inches=0.02)

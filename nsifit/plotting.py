@@ -5,8 +5,6 @@ levels: a 2D region with 68% mass is the 1.52 sigma ellipse of a Gaussian); 1D
 histograms are marginals. Log-uniform parameters get log axes, labels carry units.
 """
 
-from pathlib import Path
-
 import matplotlib
 
 matplotlib.use("Agg")
@@ -18,7 +16,7 @@ from matplotlib.lines import Line2D
 
 from .errors import NsifitError
 from .sampling import diagnostics
-from .storage import atomic_path, read_run
+from .storage import figure_format, read_run, save_figure
 
 LEVELS_2D = (0.68, 0.95)
 COLORS = ("C0", "C3", "C2", "C1", "C4", "C5")
@@ -33,11 +31,8 @@ def posterior_samples(run):
 
 def corner_plot(paths, output, labels=None):
     """Overlay the posteriors of several runs (same sampled parameters) in one corner plot."""
-    fmt = Path(output).suffix.lstrip(".").lower()
-    formats = FigureCanvasBase.get_supported_filetypes()
-    if fmt not in formats:
-        raise NsifitError(f"plot file '{output}': unknown extension '{Path(output).suffix}'; valid: "
-                          + ", ".join(f".{f}" for f in sorted(formats)))
+    formats = sorted(FigureCanvasBase.get_supported_filetypes())
+    figure_format(output, formats)
     runs = [read_run(p) for p in paths]
     names = runs[0].names
     for run in runs[1:]:
@@ -69,6 +64,5 @@ def corner_plot(paths, output, labels=None):
         fig.legend(handles=handles, loc="upper right", bbox_to_anchor=(0.98, 0.8), title=note, frameon=False)
     else:
         fig.text(0.98, 0.98, f"{runs[0].attrs['model']}\n{note}", ha="right", va="top")
-    with atomic_path(output) as tmp:
-        fig.savefig(tmp, dpi=120, format=fmt)
+    save_figure(fig, output, formats, dpi=120)
     plt.close(fig)

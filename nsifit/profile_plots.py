@@ -7,8 +7,6 @@ see nsifit.profiling. Axes are logarithmic where the scan was; labels carry unit
 panels (3.4 in) with 9 pt text; PNG or PDF chosen by the file extension, written atomically.
 """
 
-from pathlib import Path
-
 import matplotlib
 import numpy as np
 
@@ -16,24 +14,15 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib import ticker  # noqa: E402
 
-from .errors import NsifitError  # noqa: E402
 from .profiling import THRESHOLDS_1D, THRESHOLDS_2D  # noqa: E402
-from .storage import atomic_path  # noqa: E402
+from .storage import figure_format, save_figure  # noqa: E402
 
-FORMATS = ("png", "pdf")
 PANEL_IN = (3.4, 2.8)            # single-column width of a two-column journal
 LINE_STYLES = ("--", "-.", ":")
 CONTOUR_COLOURS = ("#1f4e99", "#7fa7de")
 STYLE = {"font.size": 9, "axes.labelsize": 9, "legend.fontsize": 7.5, "xtick.labelsize": 8,
          "ytick.labelsize": 8, "lines.linewidth": 1.4, "savefig.dpi": 300, "figure.dpi": 100,
          "axes.linewidth": 0.8}
-
-
-def _format(path):
-    fmt = Path(path).suffix.lstrip(".").lower()
-    if fmt not in FORMATS:
-        raise NsifitError(f"plot file '{path}': unknown extension '.{fmt}'; valid: .png, .pdf")
-    return fmt
 
 
 def plot_1d(ax, scan):
@@ -95,13 +84,12 @@ def _scale(ax, which, log, values):
 
 def plot_profiles(scans, path):
     """One panel per scan, side by side; written atomically to `path` (.png or .pdf)."""
-    fmt = _format(path)
+    figure_format(path)            # before drawing: a bad extension fails fast
     with plt.rc_context(STYLE):
         fig, axes = plt.subplots(1, len(scans), figsize=(PANEL_IN[0] * len(scans), PANEL_IN[1]),
                                  squeeze=False, constrained_layout=True)
         for ax, scan in zip(axes[0], scans):
             (plot_1d if len(scan["params"]) == 1 else plot_2d)(ax, scan)
-        with atomic_path(path) as tmp:
-            fig.savefig(tmp, format=fmt)
+        save_figure(fig, path)
         plt.close(fig)
     return path

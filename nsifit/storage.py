@@ -39,7 +39,7 @@ import h5py
 import numpy as np
 
 from . import __version__
-from .errors import ConfigError, StorageError
+from .errors import ConfigError, NsifitError, StorageError
 
 SCHEMA_VERSION = 1
 CHUNK_STEPS = 64
@@ -89,6 +89,26 @@ def atomic_path(path):
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+PAPER_FORMATS = ("png", "pdf")
+
+
+def figure_format(path, formats=PAPER_FORMATS):
+    """The plot format named by the file extension; NsifitError listing the valid ones otherwise."""
+    fmt = Path(path).suffix.lstrip(".").lower()
+    if fmt not in formats:
+        raise NsifitError(f"plot file '{path}': unknown extension '{Path(path).suffix}'; valid: "
+                          + ", ".join(f".{f}" for f in formats))
+    return fmt
+
+
+def save_figure(fig, path, formats=PAPER_FORMATS, **savefig):
+    """Write a matplotlib figure atomically, in the format its extension names."""
+    fmt = figure_format(path, formats)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format=fmt, **savefig)
+    return Path(path)
 
 
 def open_h5(path):

@@ -4,6 +4,7 @@ import sys
 from pathlib import Path
 
 from ..errors import ConfigError
+from ..storage import figure_format
 
 FIGURE_DIRS = (Path.cwd() / "examples" / "figures",
                Path(__file__).resolve().parents[2] / "examples" / "figures")
@@ -42,9 +43,7 @@ def cmd_bounds(args):
     path = find_config(args.config)
     cfg = bounds.load_bounds_config(path, grid=args.grid)
     output = Path(args.output or f"{path.stem}.png")
-    if output.suffix.lower() not in bounds_plot.SAVE_FORMATS:
-        raise ConfigError(f"output '{output}': unsupported extension; valid: "
-                          f"{', '.join(bounds_plot.SAVE_FORMATS)}")
+    figure_format(output)          # before the grid: a bad extension fails fast
     result = bounds.compute(cfg, args.data_dir, progress=sys.stderr.isatty())
     if cfg.profile is not None and not args.no_profile:
         result.profile = bounds.compute_profile(cfg, args.data_dir, args.profile_grid)
