@@ -10,7 +10,7 @@ The posterior: mutau_baryon with m_zp [MeV] and g_zp log-uniform (sampled in log
 fixed, and `--plugins` (default: every plugin except cevns_coherent, which costs about twice all the
 others together). Runs, interleaved, `--repeats` times with seeds seed, seed+1, ...; medians reported:
   nsifit (defaults)         nsifit.sampling.run with the default sampler settings (vectorized pool,
-                            128 walkers, DE-snooker moves, buffered crash-safe HDF5 file), `--steps` steps
+                            128 walkers, the default de-mix moves, buffered crash-safe HDF5 file), `--steps` steps
   nsifit, W walkers         the same with W walkers (`--walkers`): the vectorization lever
   nsifit, storage off       the same emcee run (same LogProb, initial walkers and RNG state, hence
                             the identical chain) with emcee's in-memory backend: no storage at all
@@ -38,6 +38,7 @@ import numpy as np
 
 from nsifit import sampling
 from nsifit.config import SAMPLER_DEFAULTS, load_config
+from nsifit.moves import ensemble_moves
 from nsifit.pools import SerialPool
 from nsifit.posterior import Posterior
 
@@ -102,7 +103,7 @@ def run_emcee(posterior, steps, walkers, seed, path=None):
         state = emcee.State(x, rows[:, 0], rows[:, 1:], np.random.RandomState(seed).get_state())
         backend = emcee.backends.HDFBackend(str(path)) if path else None
         sampler = emcee.EnsembleSampler(walkers, posterior.ndim, log_prob, vectorize=True, backend=backend,
-                                        moves=sampling.emcee_moves(SAMPLER_DEFAULTS["moves"]))
+                                        moves=ensemble_moves(SAMPLER_DEFAULTS["moves"])))
         sampler.run_mcmc(state, steps)
         return sampler
     sampler, wall, cpu = timed(go)

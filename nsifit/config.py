@@ -18,16 +18,16 @@ from . import data as datasets
 from . import likelihood
 from .errors import ConfigError, NsifitError, suggest, unknown
 from .models import MODELS
+from .moves import MOVE_SETS as MOVES
 
 TOP_KEYS = ("model", "params", "likelihoods", "sampler", "output", "profile", "data_dir")
 PRIORS = ("uniform", "log-uniform", "gaussian", "fixed")
 PARAM_KEYS = ("prior", "min", "max", "mean", "sigma", "value", "ref", "latex")
-SAMPLER_DEFAULTS = {"walkers": 128, "steps": 2000, "seed": None, "pool": "vectorized", "moves": "de-snooker",
+SAMPLER_DEFAULTS = {"walkers": 128, "steps": 2000, "seed": None, "pool": "vectorized", "moves": "de-mix",
                     "chunk_size": None, "converge": False, "tau_factor": 50.0, "max_steps": None,
                     "flush_steps": 100, "flush_seconds": 10.0, "progress": True}
 POOL_PATTERN = re.compile(r"^(vectorized|serial|mpi|processes(:[1-9][0-9]*)?)$")
 POOL_CHOICES = "vectorized, serial, processes[:N], mpi"
-MOVES = ("de-snooker", "stretch")   # see nsifit.sampling.emcee_moves
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,7 @@ def test_sampling_pools_give_the_same_chain(toy_site, tmp_path):
 
 
 @pytest.mark.parametrize("moves, acceptance", [("stretch", (0.5, 0.85)),      # 2D Gaussian: ~0.6-0.7
-                                               ("de-snooker", (0.2, 0.5))])    # DE, gamma = 2.38/sqrt(2 d)
+                                               ("de-mix", (0.2, 0.5))])        # DE, gamma = 2.38/sqrt(2 d)
 def test_sampling_recovers_known_gaussian_posterior(toy_site, tmp_path, moves, acceptance):
     path = tmp_path / "cfg.yaml"
     path.write_text(yaml.safe_dump(toy.config(walkers=32, steps=700, moves=moves)))
