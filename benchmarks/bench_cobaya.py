@@ -36,11 +36,11 @@ from pathlib import Path
 import emcee
 import numpy as np
 
-from nsifit import sampling
-from nsifit.config import SAMPLER_DEFAULTS, load_config
-from nsifit.moves import ensemble_moves
-from nsifit.pools import SerialPool
-from nsifit.posterior import Posterior
+from nsifit.inference.config import SAMPLER_DEFAULTS, load_config
+from nsifit.inference.parallel import SerialPool
+from nsifit.inference.posterior import Posterior
+from nsifit.inference.samplers import ensemble as sampling
+from nsifit.inference.samplers.moves import ensemble_moves
 
 try:
     import cobaya
@@ -103,7 +103,7 @@ def run_emcee(posterior, steps, walkers, seed, path=None):
         state = emcee.State(x, rows[:, 0], rows[:, 1:], np.random.RandomState(seed).get_state())
         backend = emcee.backends.HDFBackend(str(path)) if path else None
         sampler = emcee.EnsembleSampler(walkers, posterior.ndim, log_prob, vectorize=True, backend=backend,
-                                        moves=ensemble_moves(SAMPLER_DEFAULTS["moves"])))
+                                        moves=ensemble_moves(SAMPLER_DEFAULTS["moves"]))
         sampler.run_mcmc(state, steps)
         return sampler
     sampler, wall, cpu = timed(go)

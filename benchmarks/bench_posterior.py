@@ -11,9 +11,9 @@ import time
 import numpy as np
 import yaml
 
-from nsifit.commands.run import quickstart_path
-from nsifit.config import load_config
-from nsifit.posterior import Posterior
+from nsifit.cli.run import quickstart_path
+from nsifit.inference.config import load_config
+from nsifit.inference.posterior import Posterior
 
 
 def points_per_second(func, x, min_seconds=1.0):

@@ -22,15 +22,16 @@ import warnings
 
 import numpy as np
 
-from nsifit import likelihood, profiling
-from nsifit.fitting import unwrap
-from nsifit.posterior import Posterior
+from nsifit.inference.posterior import Posterior
+from nsifit.inference.profile import scan as profiling
+from nsifit.inference.profile.fitting import unwrap
+from nsifit.plugins import registry
 
 OPTIONS = {"gm2_mu": {"dataset": "bnl_fnal_2021_wp2020"}, "solar_lma": {"solution": "LMA"}}
 
 
 def build_posterior():
-    names = [n for n in likelihood.registry() if likelihood.get_plugin_class(n).applies_to("mutau_baryon")]
+    names = [n for n in registry.registry() if registry.get_plugin_class(n).applies_to("mutau_baryon")]
     config = {"model": "mutau_baryon",
               "params": {"m_zp": {"prior": "log-uniform", "min": 3.0, "max": 200.0},
                          "g_zp": {"prior": "log-uniform", "min": 1e-5, "max": 1e-2}, "c": -0.1,

@@ -16,11 +16,15 @@ import emcee
 import numpy as np
 import yaml
 
-from nsifit.commands.run import quickstart_path
-from nsifit.config import load_config
-from nsifit.pools import SerialPool
-from nsifit.posterior import Posterior
-from nsifit.sampling import LogProb, diagnostics, initial_walkers, run
+from nsifit.cli.run import quickstart_path
+from nsifit.inference.config import load_config
+from nsifit.inference.parallel import SerialPool
+from nsifit.inference.posterior import Posterior
+from nsifit.inference.samplers.ensemble import (
+    LogProb,
+    initial_walkers,
+    run,
+)
 
 
 def timed_emcee(posterior, config, backend):

@@ -2,11 +2,11 @@
 
 import numpy as np
 
-from nsifit import stats
 from nsifit.errors import ConfigError, DataError
-from nsifit.likelihood import Likelihood
 from nsifit.physics import electron_scattering as es
 from nsifit.physics import oscillation as osc
+from nsifit.plugins import stats
+from nsifit.plugins.base import Likelihood
 
 CHOICES = {"flavour_model": ("incoherent_mass_states", "equipartition"),
            "mixing": ("vacuum", "msw"),

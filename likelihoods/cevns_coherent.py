@@ -32,11 +32,11 @@ from dataclasses import replace
 
 import numpy as np
 
-from nsifit import data as datasets
 from nsifit.errors import ConfigError, DataError, unknown
-from nsifit.likelihood import Likelihood, Nuisance
 from nsifit.physics import cevns
 from nsifit.physics.cevns_detector import build_response, build_time_efficiency
+from nsifit.plugins import datasets
+from nsifit.plugins.base import Likelihood, Nuisance
 
 REQUIRED = ("targets", "molar_mass_g_per_mol", "mass_kg", "distance_m", "pot",
             "nu_per_flavour_per_pot", "response", "published_sm", "published_observed", "likelihood")

@@ -2,8 +2,8 @@
 
 import math
 
-from nsifit import stats
-from nsifit.likelihood import Likelihood
+from nsifit.plugins import stats
+from nsifit.plugins.base import Likelihood
 
 A_MU_UNIT = 1e-11      # the data files quote a_mu in units of 1e-11
 

@@ -2,8 +2,9 @@
 
 import numpy as np
 
-from nsifit import recast, stats
-from nsifit.likelihood import Likelihood
+from nsifit.physics import recast
+from nsifit.plugins import stats
+from nsifit.plugins.base import Likelihood
 
 
 class InvisibleSearch(Likelihood):

@@ -2,9 +2,10 @@
 
 import numpy as np
 
-from nsifit import recast, stats
 from nsifit.errors import ConfigError, unknown
-from nsifit.likelihood import Likelihood
+from nsifit.physics import recast
+from nsifit.plugins import stats
+from nsifit.plugins.base import Likelihood
 
 LIMIT_COLUMNS = {"weakest": "epsilon_weakest", "strongest": "epsilon_strongest"}
 

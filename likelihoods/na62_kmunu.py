@@ -2,9 +2,9 @@
 
 import numpy as np
 
-from nsifit import stats
 from nsifit.errors import ConfigError, unknown
-from nsifit.likelihood import Likelihood
+from nsifit.plugins import stats
+from nsifit.plugins.base import Likelihood
 
 CONSTRUCTIONS = {"one_sided_gaussian": stats.one_sided_gaussian,
                  "poisson_zero_count": stats.poisson_zero_count}

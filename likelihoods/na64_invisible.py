@@ -1,7 +1,8 @@
 """NA64 (100 GeV e- on an active target): missing-energy search for an invisible Z'."""
 
-from nsifit import recast
 from nsifit_likelihoods.invisible_search import InvisibleSearch
+
+from nsifit.physics import recast
 
 
 class Na64Invisible(InvisibleSearch):

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from nsifit import stats
-from nsifit.likelihood import Likelihood
+from nsifit.plugins import stats
+from nsifit.plugins.base import Likelihood
 
 
 class SmoothBound(Likelihood):

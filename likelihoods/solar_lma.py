@@ -2,10 +2,10 @@
 
 import numpy as np
 
-from nsifit import stats
 from nsifit.errors import ConfigError, unknown
-from nsifit.likelihood import Likelihood
 from nsifit.physics import nsi
+from nsifit.plugins import stats
+from nsifit.plugins.base import Likelihood
 
 SOLUTIONS = ("LMA", "LMA-Dark")
 CONVENTIONS = ("global", "seed")

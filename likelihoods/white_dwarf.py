@@ -1,7 +1,7 @@
 """White-dwarf cooling: seed 000 eq. 35."""
 
-from nsifit import stats
-from nsifit.likelihood import Likelihood
+from nsifit.plugins import stats
+from nsifit.plugins.base import Likelihood
 
 
 class WhiteDwarf(Likelihood):

@@ -2,7 +2,7 @@
 
 import sys
 
-from nsifit import likelihood
+from nsifit.plugins import registry
 
 
 def write_distribution(site, package, source, entry_points):
@@ -13,15 +13,15 @@ def write_distribution(site, package, source, entry_points):
     dist.mkdir(exist_ok=True)
     (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {package.replace('_', '-')}\nVersion: 0.1\n")
     lines = "".join(f"{name} = {target}\n" for name, target in entry_points.items())
-    (dist / "entry_points.txt").write_text(f"[{likelihood.ENTRY_POINT_GROUP}]\n{lines}")
+    (dist / "entry_points.txt").write_text(f"[{registry.ENTRY_POINT_GROUP}]\n{lines}")
     return site
 
 
 def registered(site, package, monkeypatch):
     """Generator for a fixture: `site` on sys.path and the plugin registry refreshed, undone after."""
     monkeypatch.syspath_prepend(str(site))
-    likelihood._entry_points.cache_clear()
+    registry._entry_points.cache_clear()
     yield site
     monkeypatch.undo()
     sys.modules.pop(package, None)
-    likelihood._entry_points.cache_clear()
+    registry._entry_points.cache_clear()

@@ -8,15 +8,14 @@ import os
 import subprocess
 import sys
 
-
 from plugin_site import write_distribution
 
 MEAN = {"m_zp": 50.0, "epsilon": 1.0e-3}
 SIGMA = {"m_zp": 5.0, "epsilon": 2.0e-4}
 
 TOY_MODULE = f'''
-from nsifit import stats
-from nsifit.likelihood import Likelihood
+from nsifit.plugins import stats
+from nsifit.plugins.base import Likelihood
 
 class ToyGauss(Likelihood):
     """Toy Gaussian in m_zp and epsilon (test of the sampler)."""

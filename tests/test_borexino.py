@@ -32,10 +32,10 @@ from scipy.optimize import brentq
 
 import nsifit
 from nsifit.constants import M_E_MEV, SIN2_THETA_W_LOW
-from nsifit.data import builtin_data_dir
 from nsifit.errors import ConfigError
 from nsifit.physics import electron_scattering as es
 from nsifit.physics import oscillation as osc
+from nsifit.plugins.datasets import builtin_data_dir
 
 E_BE7 = 0.8618
 S2W = SIN2_THETA_W_LOW

@@ -7,17 +7,18 @@ import numpy as np
 import pytest
 
 import nsifit
-from nsifit import bounds, likelihood
-from nsifit.bounds_plot import draw, save
-from nsifit.cli import main
+from nsifit import bounds
+from nsifit.cli.main import main
 from nsifit.errors import ConfigError
 from nsifit.physics import nsi
+from nsifit.plots.bounds import draw, save
+from nsifit.plugins import registry
 
 FIGURES = Path(__file__).resolve().parents[1] / "examples" / "figures"
 
 
 def needs(*plugins):
-    missing = [p for p in plugins if p not in likelihood.registry()]
+    missing = [p for p in plugins if p not in registry.registry()]
     if missing:
         pytest.skip(f"plugins not installed: {', '.join(missing)}")
 

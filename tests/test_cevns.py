@@ -5,15 +5,21 @@ import pickle
 
 import numpy as np
 import pytest
+from nsifit_likelihoods.cevns_coherent import (
+    CevnsCoherent,
+    detector_from_dataset,
+    profiled_single_bin_chi2,
+)
 from scipy.integrate import quad
 from scipy.optimize import minimize
 
 import nsifit
 from nsifit.constants import G_F_MEV2, M_MU_MEV
-from nsifit.couplings import Couplings
 from nsifit.errors import ConfigError, DataError
 from nsifit.physics import cevns, cevns_detector
-from nsifit_likelihoods.cevns_coherent import CevnsCoherent, detector_from_dataset, profiled_single_bin_chi2
+from nsifit.theory.couplings import Couplings
+from nsifit.theory.models import get_model
+from nsifit.theory.observables import ObservableSet
 
 ALL = ["csi_2017", "csi_2021", "lar_2020"]
 AR = cevns.ISOTOPES["Ar40"]
@@ -191,11 +197,11 @@ def test_cevns_nsi_cancels_at_tan_eta_minus_z_over_n(isotope):
     m, g = np.array([2.0, 20.0, 2000.0]), np.array([1e-3, 3e-3, 1e-1])
     tan_eta = -iso.z / iso.n
     res = nsifit.evaluate("mutau_baryon", m_zp=m, g_zp=g, c=-0.1, tan_eta=tan_eta, likelihoods=[])
-    cpl = nsifit.models.get_model("mutau_baryon").couplings(res["params"])
+    cpl = get_model("mutau_baryon").couplings(res["params"])
     counts = kernel.counts(cpl.g_nu, cpl.vector("p"), cpl.vector("n"), cpl.m_zp_mev)[:, 0]
     np.testing.assert_allclose(counts / kernel.counts_sm()[0], 1.0, rtol=1e-12)
     off = nsifit.evaluate("mutau_baryon", m_zp=m, g_zp=g, c=-0.1, tan_eta=tan_eta + 0.2, likelihoods=[])
-    cpl_off = nsifit.models.get_model("mutau_baryon").couplings(off["params"])
+    cpl_off = get_model("mutau_baryon").couplings(off["params"])
     assert np.all(np.abs(kernel.counts(cpl_off.g_nu, cpl_off.vector("p"), cpl_off.vector("n"),
                                        cpl_off.m_zp_mev)[:, 0] / kernel.counts_sm()[0] - 1) > 1e-2)
 
@@ -246,7 +252,7 @@ def test_cevns_sampled_nuisances_maximise_to_profile(plugin):
     """max over (alpha, beta) of log L(alpha, beta) + log prior = the plugin's profiled log L."""
     res = evaluate_cevns("mutau_baryon", ["csi_2017"], m_zp=10.0, g_zp=2e-4, c=-0.1, tan_eta=0.5)
     single = CevnsCoherent(datasets=["csi_2017"])
-    obs = nsifit.observables.ObservableSet(nsifit.models.get_model("mutau_baryon").couplings(res["params"]),
+    obs = ObservableSet(get_model("mutau_baryon").couplings(res["params"]),
                                            res["params"])
     profiled = single.loglike(obs)[0]
     alpha, beta = np.meshgrid(np.linspace(-0.9, 0.9, 721), np.linspace(-0.9, 0.9, 721))
@@ -277,7 +283,7 @@ def test_cevns_plugin_rejects_bad_dataset_options():
 
 def test_cevns_plugin_pickles_for_process_pools(plugin):
     res = evaluate_cevns("mutau_baryon", ALL, m_zp=[5.0, 50.0], g_zp=3e-4, c=-0.1, tan_eta=0.5)
-    obs = nsifit.observables.ObservableSet(nsifit.models.get_model("mutau_baryon").couplings(res["params"]),
+    obs = ObservableSet(get_model("mutau_baryon").couplings(res["params"]),
                                            res["params"])
     clone = pickle.loads(pickle.dumps(plugin))
     np.testing.assert_array_equal(clone.loglike(obs), plugin.loglike(obs))

@@ -4,8 +4,8 @@ import copy
 
 import pytest
 
-from nsifit.config import load_config
 from nsifit.errors import ConfigError
+from nsifit.inference.config import load_config
 
 VALID = {"model": "mutau_baryon",
          "params": {"m_zp": {"prior": "log-uniform", "min": 5, "max": 200},
@@ -100,7 +100,7 @@ def test_config_nuisance_listed_joins_with_plugin_gaussian():
     cfg = copy.deepcopy(VALID)
     cfg["likelihoods"] = {"cevns_coherent": {"datasets": ["csi_2017"]}}
     cfg["params"]["cevns_csi2017_alpha"] = {}
-    from nsifit.likelihood import get_plugin_class
+    from nsifit.plugins.registry import get_plugin_class
     nuisance = {n.name: n for n in get_plugin_class("cevns_coherent").nuisances}["cevns_csi2017_alpha"]
     spec = load_config(cfg).params["cevns_csi2017_alpha"]
     assert (spec.prior, spec.mean, spec.sigma) == ("gaussian", nuisance.mean, nuisance.sigma)

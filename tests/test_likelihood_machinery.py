@@ -9,12 +9,13 @@ import sys
 
 import pytest
 import yaml
+from plugin_site import registered, write_distribution
 
 import nsifit
-from nsifit import likelihood
-from nsifit.data import DATA_DIR_ENV, PROVENANCE_FIELDS, builtin_data_dir
 from nsifit.errors import ConfigError, DataError, NsifitError
-from plugin_site import registered, write_distribution
+from nsifit.plugins import registry
+from nsifit.plugins.base import Likelihood
+from nsifit.plugins.datasets import DATA_DIR_ENV, PROVENANCE_FIELDS, builtin_data_dir
 
 POINT = dict(m_zp=20.0, g_zp=5e-4, c=-0.1, tan_eta=-0.75)
 POINT_ARGS = ["m_zp=20", "g_zp=5e-4", "c=-0.1", "tan_eta=-0.75"]
@@ -22,8 +23,8 @@ OUR_PLUGINS = ("gm2_mu", "solar_lma", "na62_kmunu", "bbn_neff", "white_dwarf", "
                "phi_beam_dump")
 
 TOY_MODULE = '''
-from nsifit import stats
-from nsifit.likelihood import Likelihood
+from nsifit.plugins import stats
+from nsifit.plugins.base import Likelihood
 
 class Toy(Likelihood):
     """A toy Gaussian in m_zp, from a package that is not nsifit."""
@@ -48,7 +49,7 @@ def toy_package(tmp_path, monkeypatch):
 
 
 def test_external_plugin_package_is_discovered_and_evaluated(toy_package):
-    assert "toy" in likelihood.registry()
+    assert "toy" in registry.registry()
     res = nsifit.evaluate("mutau_baryon", likelihoods=["toy"], **dict(POINT, m_zp=[25.0, 35.0]))
     assert res["loglike"]["toy"] == pytest.approx([0.0, -2.0])      # (35 - 25)/5 = 2 sigma
     assert res["loglike"]["total"] == pytest.approx([0.0, -2.0])
@@ -84,7 +85,7 @@ def test_info_shows_provenance_of_every_dataset():
 
 
 def test_data_file_sha256_is_recorded():
-    plugin = likelihood.get_plugin_class("gm2_mu")(dataset="bnl_fnal_2021_wp2020")
+    plugin = registry.get_plugin_class("gm2_mu")(dataset="bnl_fnal_2021_wp2020")
     path = builtin_data_dir() / "gm2_mu" / "bnl_fnal_2021_wp2020.yaml"
     assert plugin.data_files == {str(path): hashlib.sha256(path.read_bytes()).hexdigest()}
 
@@ -165,7 +166,7 @@ def test_unknown_dataset_lists_the_available_ones():
 # --- registry and option checks ----------------------------------------------------------------
 
 def test_unknown_observable_in_requires_lists_valid_ones():
-    class Broken(likelihood.Likelihood):
+    class Broken(Likelihood):
         name = "broken"
         requires = ("delta_a_muon",)
 
@@ -195,5 +196,5 @@ def test_unknown_plugin_name_lists_installed_ones():
 def test_plugin_source_does_not_import_physics_beyond_observables():
     """Plugins read observables; they never reach into the couplings (DESIGN.md sect. 3)."""
     for name in OUR_PLUGINS:
-        source = inspect.getsource(likelihood.get_plugin_class(name))
+        source = inspect.getsource(registry.get_plugin_class(name))
         assert "obs.couplings" not in source and "obs.params" not in source, name

@@ -9,9 +9,9 @@ from scipy.integrate import quad
 import nsifit
 from nsifit.constants import E_CHARGE, M_MU_MEV, M_TAU_MEV
 from nsifit.errors import ParameterError
-from nsifit.models import get_model
-from nsifit.observables import ObservableSet
 from nsifit.physics import flavour, mixing
+from nsifit.theory.models import get_model
+from nsifit.theory.observables import ObservableSet
 
 
 def observables(model, **params):

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from emcee.moves import DESnookerMove
 
-from nsifit.moves import MOVE_SETS, SnookerMove, ensemble_moves
+from nsifit.inference.samplers.moves import MOVE_SETS, SnookerMove, ensemble_moves
 
 pytestmark = pytest.mark.slow
 

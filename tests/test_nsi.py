@@ -8,9 +8,9 @@ from scipy.optimize import brentq
 
 import nsifit
 from nsifit.constants import E_CHARGE, G_F_MEV2
-from nsifit.models import get_model
-from nsifit.observables import ObservableSet
 from nsifit.physics import nsi
+from nsifit.theory.models import get_model
+from nsifit.theory.observables import ObservableSet
 
 BASE = dict(m_zp=10.0, g_zp=5e-4, c=-0.1)
 

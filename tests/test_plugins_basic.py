@@ -9,7 +9,7 @@ from scipy.optimize import brentq
 
 import nsifit
 from nsifit.constants import G_F_MEV2, M_MU_MEV
-from nsifit.likelihood import get_plugin_class
+from nsifit.plugins.registry import get_plugin_class
 
 Z90 = 1.2815515655446004
 

@@ -11,11 +11,13 @@ import h5py
 import numpy as np
 import pytest
 
-from nsifit import cli, likelihood, profiling
-from nsifit.config import load_config
+from nsifit.cli import main as cli
 from nsifit.errors import ConfigError
-from nsifit.likelihood import Likelihood, Nuisance
-from nsifit.posterior import Posterior
+from nsifit.inference.config import load_config
+from nsifit.inference.posterior import Posterior
+from nsifit.inference.profile import scan as profiling
+from nsifit.plugins import registry
+from nsifit.plugins.base import Likelihood, Nuisance
 
 
 class GaussToy(Likelihood):
@@ -68,12 +70,12 @@ class _EntryPoint:
         return self.cls
 
 
-_INSTALLED = likelihood._entry_points
+_INSTALLED = registry._entry_points
 
 
 @pytest.fixture(autouse=True)
 def toy_plugin(monkeypatch):
-    monkeypatch.setattr(likelihood, "_entry_points",
+    monkeypatch.setattr(registry, "_entry_points",
                         lambda: {c.name: _EntryPoint(c) for c in (GaussToy, BimodalToy, LimitToy)})
 
 
@@ -215,8 +217,8 @@ def test_profile_warm_start_on_prior_limit_finds_interior_minimum():
 def test_profile_gm2_warm_start_on_prior_limit_reaches_band(monkeypatch):
     """The reported case: (g-2)mu alone, m_Z' = 14 MeV, g_zp = 3e-3 (minimum on eps = 0) then 3.2e-4,
     where g_mu = g_zp - e eps reaches the band at eps ~ -7e-4 (chi^2 ~ 0, not 7 on the limit)."""
-    monkeypatch.setattr(likelihood, "_entry_points", _INSTALLED)
-    if "gm2_mu" not in likelihood.registry():
+    monkeypatch.setattr(registry, "_entry_points", _INSTALLED)
+    if "gm2_mu" not in registry.registry():
         pytest.skip("plugin gm2_mu not installed")
     fits, brute = stripe_vs_brute_force({"gm2_mu": {"dataset": "bnl_fnal_2021_wp2020"}}, 14.0, np.array([3e-3, 3.2e-4]))
     assert brute[1] < 1e-3 and all(f.valid for f in fits)
@@ -229,9 +231,10 @@ import sys
 import numpy as np
 sys.path.insert(0, {tests!r})
 import test_profiling as t
-from nsifit import likelihood, profiling
+from nsifit.plugins import registry
+from nsifit.inference.profile import scan as profiling
 from mpi4py import MPI
-likelihood._entry_points = lambda: {{c.name: t._EntryPoint(c) for c in (t.GaussToy, t.BimodalToy)}}
+registry._entry_points = lambda: {{c.name: t._EntryPoint(c) for c in (t.GaussToy, t.BimodalToy)}}
 res = profiling.profile(t.bimodal_posterior(), [profiling.Axis("m_zp", 60.0, 150.0, 31)], pool="mpi")
 if MPI.COMM_WORLD.rank == 0:
     np.save({out!r}, res["delta_chi2"])

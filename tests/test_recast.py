@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from scipy.integrate import quad
 
-from nsifit import recast
 from nsifit.errors import ConfigError
+from nsifit.physics import recast
 
 
 def test_cascade_survival_matches_numerical_integral():

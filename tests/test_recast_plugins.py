@@ -4,10 +4,11 @@ import numpy as np
 import pytest
 
 import nsifit
-from nsifit import data, stats
 from nsifit.constants import E_CHARGE
 from nsifit.errors import ConfigError
 from nsifit.physics.mixing import epsilon_lmu_minus_ltau
+from nsifit.plugins import datasets as data
+from nsifit.plugins import stats
 
 S90 = stats.POISSON_ZERO_S90
 GAUSS90 = -0.5 * stats.ONE_SIDED_Z90 ** 2

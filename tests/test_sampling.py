@@ -11,12 +11,12 @@ import pytest
 import sampling_toy as toy
 import yaml
 
-from nsifit import cli
-from nsifit.config import load_config
+from nsifit.cli import main as cli
 from nsifit.errors import ConfigError
-from nsifit.posterior import Posterior
-from nsifit.sampling import diagnostics, initial_walkers, run
-from nsifit.storage import read_run
+from nsifit.inference.config import load_config
+from nsifit.inference.posterior import Posterior
+from nsifit.inference.samplers.ensemble import diagnostics, initial_walkers, run
+from nsifit.io.runfile import read_run
 
 
 def sample(tmp_path, name, **sampler):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from nsifit import stats
+from nsifit.plugins import stats
 
 
 def delta_chi2(loglike):

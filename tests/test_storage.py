@@ -10,11 +10,12 @@ import pytest
 import sampling_toy as toy
 import yaml
 
-from nsifit.config import load_config
 from nsifit.errors import StorageError
-from nsifit.posterior import Posterior
-from nsifit.sampling import run
-from nsifit.storage import SCHEMA_VERSION, read_run
+from nsifit.inference.config import load_config
+from nsifit.inference.posterior import Posterior
+from nsifit.inference.samplers.ensemble import run
+from nsifit.io.files import SCHEMA_VERSION
+from nsifit.io.runfile import read_run
 
 STEPS = 1200
 

@@ -6,8 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import nsifit
-from nsifit.models import get_model
-from nsifit.observables import REGISTRY, ObservableSet
+from nsifit.theory.models import get_model
+from nsifit.theory.observables import REGISTRY, ObservableSet
 
 N_BATCH = 100_000
 ARRAY_OBSERVABLES = [name for name in REGISTRY if name not in ("partial_widths", "branching_ratios")]

@@ -7,9 +7,9 @@ import pytest
 
 import nsifit
 from nsifit.constants import E_CHARGE, HBARC_MEV_CM, M_E_MEV, M_MU_MEV
-from nsifit.models import get_model
-from nsifit.observables import ObservableSet
 from nsifit.physics import phi_sector, widths
+from nsifit.theory.models import get_model
+from nsifit.theory.observables import ObservableSet
 
 
 def derived(model="mutau_baryon", **params):
@@ -109,7 +109,7 @@ def test_eq26_minimal_coupling_for_prompt_zp_decay():
 
 def test_default_phi_lifetime_about_1e_minus_14_s():
     from nsifit.constants import HBAR_MEV_S
-    from nsifit.models.base import default_lambda_phi_e
+    from nsifit.theory.models.base import default_lambda_phi_e
     gamma = widths.width_scalar_to_electrons(default_lambda_phi_e(10.0), 10.0)
     assert HBAR_MEV_S / gamma == pytest.approx(1.0e-14, rel=0.05)
 

@@ -39,8 +39,16 @@ import numpy as np
 from scipy.interpolate import CubicSpline
 from scipy.special import spherical_jn
 
-from ..constants import (ATOMIC_MASS_UNIT_MEV, G_F_MEV2, HBARC2_MEV2_CM2, HBARC_MEV_FM,
-                         M_E_MEV, M_MU_MEV, M_PI_CHARGED_MEV, SIN2_THETA_W_LOW)
+from ..constants import (
+    ATOMIC_MASS_UNIT_MEV,
+    G_F_MEV2,
+    HBARC2_MEV2_CM2,
+    HBARC_MEV_FM,
+    M_E_MEV,
+    M_MU_MEV,
+    M_PI_CHARGED_MEV,
+    SIN2_THETA_W_LOW,
+)
 from . import nsi
 
 AVOGADRO = 6.02214076e23                 # mol^-1, exact (SI 2019)

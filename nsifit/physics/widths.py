@@ -15,8 +15,16 @@ import math
 
 import numpy as np
 
-from ..constants import (GAMMA_RHO_MEV, HBAR_MEV_S, HBARC_MEV_CM, M_E_MEV, M_MU_MEV,
-                         M_PI_CHARGED_MEV, M_RHO_MEV, M_TAU_MEV)
+from ..constants import (
+    GAMMA_RHO_MEV,
+    HBAR_MEV_S,
+    HBARC_MEV_CM,
+    M_E_MEV,
+    M_MU_MEV,
+    M_PI_CHARGED_MEV,
+    M_RHO_MEV,
+    M_TAU_MEV,
+)
 
 CHARGED_LEPTONS = {"ee": ("e", M_E_MEV), "mumu": ("mu", M_MU_MEV), "tautau": ("tau", M_TAU_MEV)}
 NEUTRINO_CHANNELS = ("nunu_e", "nunu_mu", "nunu_tau")

@@ -1,0 +1,168 @@
+"""Exclusion planes: a model with all but two coordinates fixed, each plugin on a 2D grid.
+
+A bounds config (nsifit.bounds_config; examples in examples/figures/) names the model, the fixed
+parameters, the two axes (model parameters, or eps_medium inverted to g_zp by seed 000 eq. 13) and
+a list of layers, each one plugin with its options, drawn as
+
+- `excluded`: Delta chi^2 = -2 (log L - log L_ref) > threshold (filled, outlined);
+- `allowed`:  Delta chi^2 < threshold (hatched; the LMA windows, threshold 4 = their 2 sigma);
+- `band`:     |x - mean| < nsigma sigma for the plugin's observable x, mean and sigma read from
+              the plugin instance (hatched; the (g-2)mu-favoured band);
+- `excess`:   x - mean > nsigma sigma (filled; the (g-2)mu contribution exceeds the measurement).
+
+log L_ref is the plugin at the no-signal point (the same masses with g_zp -> 1e-12, epsilon -> 0;
+`reference: no_signal`) or the best value of the nsifit.stats constructions, log L = 0
+(`reference: best`, for mass-only bounds). The threshold is the plugin's own 90% CL reading
+(`statistic`: poisson_zero 4.61, one_sided_gaussian 1.64, chi2_1dof 2.71, two_sigma 4).
+Each distinct (plugin, options) pair is evaluated on the whole grid with `nsifit.evaluate`, in
+chunks of CHUNK points.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from nsifit.bounds.config import DERIVED, NO_SIGNAL, BoundsConfig, check_keys
+from nsifit.errors import ConfigError
+from nsifit.plugins import registry
+from nsifit.plugins.evaluate import evaluate
+from nsifit.theory.models import get_model
+from nsifit.theory.observables import ObservableSet
+
+CHUNK = 100_000
+
+
+# --- evaluation ------------------------------------------------------------------------------
+def grid_parameters(cfg):
+    """Model parameters on the (ny, nx) grid, flattened: (params dict, valid mask)."""
+    xx, yy = np.meshgrid(cfg.x.values, cfg.y.values)
+    values = {cfg.x.name: xx.ravel(), cfg.y.name: yy.ravel()}
+    values.update({k: np.full(xx.size, v) for k, v in cfg.fixed.items()})
+    for key, (axis, factor) in cfg.expressions.items():
+        values[key] = values[axis] * factor
+    valid = np.ones(xx.size, bool)
+    for axis in (cfg.x, cfg.y):
+        if axis.name in DERIVED:
+            values, ok = DERIVED[axis.name].invert(values, axis.convention)
+            valid &= ok
+    return values, valid
+
+
+def _chunks(n, progress):
+    starts = range(0, n, CHUNK)
+    if progress and n > CHUNK:
+        from tqdm import tqdm
+        starts = tqdm(starts, unit="chunk", desc="nsifit bounds", leave=False)
+    return starts
+
+
+def _loglike(model, name, options, params, data_dir, progress):
+    n = len(next(iter(params.values())))
+    out = np.empty(n)
+    for start in _chunks(n, progress):
+        part = {k: v[start:start + CHUNK] for k, v in params.items()}
+        res = evaluate(model, likelihoods=[name], options={name: options} if options else None,
+                       data_dir=data_dir, **part)
+        out[start:start + CHUNK] = res["loglike"][name]
+    return out
+
+
+def no_signal(params):
+    """The same points with the couplings that produce a Z' signal switched off."""
+    return {k: (np.full_like(v, NO_SIGNAL[k]) if k in NO_SIGNAL else v) for k, v in params.items()}
+
+
+def layer_field(cfg, layer, params, cache, data_dir=None, progress=False):
+    """(field, low, high): the layer's region is low < field < high (see the module docstring)."""
+    model = cfg.model.name
+    if layer.kind in ("band", "excess"):
+        plugin = registry.build(model, [layer.likelihood], {layer.likelihood: layer.options}, data_dir)[0]
+        for attr in (layer.mean, layer.sigma):
+            if not hasattr(plugin, attr):
+                raise ConfigError(f"layer '{layer.label}': plugin '{layer.likelihood}' has no attribute "
+                                  f"'{attr}' (set 'mean'/'sigma' to its attribute names)")
+        name = layer.observable or plugin.requires[0]
+        mdl = get_model(model)
+        resolved = mdl.resolve(params)
+        x = ObservableSet(mdl.couplings(resolved), resolved)[name]
+        z = (x - float(getattr(plugin, layer.mean))) / float(getattr(plugin, layer.sigma))
+        return (z, -layer.nsigma, layer.nsigma) if layer.kind == "band" else (z, layer.nsigma, np.inf)
+    if layer.key not in cache:
+        cache[layer.key] = _loglike(model, layer.likelihood, layer.options, params, data_dir, progress)
+    loglike = cache[layer.key]
+    if layer.reference == "no_signal":
+        ref_key = layer.key + ("no_signal",)
+        if ref_key not in cache:
+            cache[ref_key] = _loglike(model, layer.likelihood, layer.options, no_signal(params), data_dir,
+                                      progress)
+        delta = -2.0 * (loglike - cache[ref_key])
+    else:
+        delta = -2.0 * loglike
+    delta = np.where(np.isnan(delta), np.inf, delta)    # -inf log L: excluded by construction
+    return (delta, layer.threshold, np.inf) if layer.kind == "excluded" else (delta, -np.inf, layer.threshold)
+
+
+@dataclass
+class BoundsResult:
+    config: BoundsConfig
+    params: dict
+    valid: np.ndarray
+    fields: list          # per layer: (field (ny, nx), low, high)
+    profile: tuple = None  # (x, y, delta_chi2 (ny, nx), {label: level}) of compute_profile
+
+    def region(self, i):
+        """Boolean (ny, nx) mask of layer i's region (False where the plane is not physical)."""
+        z, low, high = self.fields[i]
+        return (z > low) & (z < high) & self.valid.reshape(z.shape)
+
+
+def compute(cfg, data_dir=None, progress=False):
+    """Evaluate every layer of a bounds config on its grid."""
+    params, valid = grid_parameters(cfg)
+    shape = (cfg.y.n, cfg.x.n)
+    cache, fields = {}, []
+    for layer in cfg.layers:
+        z, low, high = layer_field(cfg, layer, params, cache, data_dir, progress)
+        z = np.where(valid, z, np.nan)
+        fields.append((z.reshape(shape), low, high))
+    return BoundsResult(cfg, params, valid, fields)
+
+
+# --- combined profile likelihood overlay ------------------------------------------------------
+PROFILE_KEYS = ("params", "likelihoods", "n", "levels", "pool")
+PROFILE_LEVELS = {2.30: "68% CL", 5.99: "95% CL"}      # 2D Wilks thresholds (nsifit.profiling)
+
+
+def profile_config(cfg):
+    """The run config (nsifit.config) of the combined profile: the axes get log/uniform priors over
+    the plotted range, `profile.params` adds the profiled parameters."""
+    spec = cfg.profile
+    check_keys("profile", spec, PROFILE_KEYS)
+    if cfg.expressions or any(a.name in DERIVED for a in (cfg.x, cfg.y)):
+        raise ConfigError("profile: needs model parameters on both axes and no 'expr' parameters")
+    params = {a.name: {"prior": "log-uniform" if a.scale == "log" else "uniform", "min": a.min, "max": a.max}
+              for a in (cfg.x, cfg.y)}
+    profiled = dict(spec.get("params") or {})
+    if not profiled:
+        raise ConfigError("profile: 'params' must give a profiled parameter a prior")
+    dropped = {p for g in cfg.model.alternatives if any(p in profiled for p in g) for p in g}
+    params.update({k: v for k, v in cfg.fixed.items() if k not in dropped})
+    params.update(profiled)
+    return {"model": cfg.model.name, "params": params, "likelihoods": spec.get("likelihoods")}
+
+
+def compute_profile(cfg, data_dir=None, grid=None):
+    """Combined profile Delta chi^2 on the plot axes: (x, y, delta_chi2 (ny, nx), {label: level}).
+
+    Points whose fit did not converge are left out (nan) of the contours.
+    """
+    from nsifit.inference.posterior import Posterior
+    from nsifit.inference.profile.scan import Axis as ScanAxis
+    from nsifit.inference.profile.scan import profile
+    n = int(grid or cfg.profile.get("n", 20))
+    axes = [ScanAxis(a.name, a.min, a.max, n, a.scale == "log") for a in (cfg.x, cfg.y)]
+    out = profile(Posterior(profile_config(cfg), data_dir), axes, pool=cfg.profile.get("pool", "serial"))
+    delta = np.where(out["valid"], out["chi2"] - out["chi2_min"], np.nan)
+    levels = {f"combined profile, {PROFILE_LEVELS.get(lv, f'Delta chi2 {lv:g}')}": lv
+              for lv in cfg.profile.get("levels", list(PROFILE_LEVELS))}
+    return axes[0].values, axes[1].values, delta.T, levels

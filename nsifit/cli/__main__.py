@@ -1,0 +1,7 @@
+"""`python -m nsifit.cli` runs the command line (as `python -m nsifit`)."""
+
+import sys
+
+from nsifit.cli.main import main
+
+sys.exit(main())

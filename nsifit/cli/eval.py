@@ -1,0 +1,37 @@
+"""`nsifit eval`: parameters, derived quantities and log-likelihoods at points."""
+
+import json
+
+import numpy as np
+
+from nsifit.cli.common import jsonable, number_list, parse_assignments, plugin_options
+from nsifit.plugins.evaluate import evaluate
+from nsifit.theory.models import MODELS
+
+
+def register(sub):
+    p = sub.add_parser("eval", help="parameters, derived quantities and log-likelihoods at points")
+    p.add_argument("model", choices=sorted(MODELS), metavar="MODEL")
+    p.add_argument("params", nargs="*", metavar="k=v", help="parameter values (MeV for masses); "
+                   "comma-separated lists evaluate several points")
+    p.add_argument("--likelihoods", help="comma-separated plugins (default: all that apply; '' none)")
+    p.add_argument("--option", action="append", default=[], metavar="PLUGIN.KEY=VALUE",
+                   help="plugin option, e.g. gm2_mu.dataset=bnl_fnal_2021_wp2020")
+    p.add_argument("--data-dir", help="extra data directory (also: $NSIFIT_DATA_DIR)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_eval)
+
+
+def cmd_eval(args):
+    params = {k: number_list(k, v) for k, v in parse_assignments(args.params, "parameters").items()}
+    names = None if args.likelihoods is None else [n for n in args.likelihoods.split(",") if n]
+    result = evaluate(args.model, likelihoods=names, options=plugin_options(args.option),
+                      data_dir=args.data_dir, **params)
+    if args.json:
+        print(json.dumps(jsonable(result), indent=2))
+        return
+    for section in ("params", "derived", "loglike"):
+        print(section.upper())
+        for key, value in result[section].items():
+            text = ", ".join(f"{v:.6g}" for v in np.atleast_1d(value))
+            print(f"  {key:<24} {text}")

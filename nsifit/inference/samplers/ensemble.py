@@ -1,0 +1,219 @@
+"""emcee driver: initial walkers, pools, HDF5 storage with resume, convergence diagnostics.
+
+The ensemble is evaluated in one vectorized call (`vectorized`), split into one chunk
+per worker (`processes[:N]`, `mpi`: each chunk is still one vectorized call), or point
+by point (`serial`, the reference for benchmarks). emcee's moves draw from a
+RandomState seeded with the run's seed and saved with every flush, so the same seed
+gives the same chain, with or without interruptions.
+"""
+
+import logging
+import math
+import secrets
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import emcee
+import numpy as np
+import yaml
+from tqdm import tqdm
+
+from nsifit.errors import ConfigError, NsifitError
+from nsifit.inference.config import parse_pool
+from nsifit.inference.parallel import open_pool
+from nsifit.inference.samplers.moves import ensemble_moves
+from nsifit.io.runfile import H5Backend, read_run
+
+INIT_ATTEMPTS = 100
+NON_STATISTICAL = {"sampler": ("steps", "converge", "tau_factor", "max_steps", "pool", "chunk_size",
+                               "flush_steps", "flush_seconds", "progress"), "output": None}
+MIN_TAU_MULTIPLE = 50
+
+
+def _rows(posterior, x):
+    """(n, 1 + n_blobs) array: log posterior, then the blobs in posterior.blob_names order."""
+    logp, blobs = posterior.log_prob(x)
+    return np.column_stack([logp] + [blobs[name] for name in posterior.blob_names])
+
+
+class LogProb:
+    """The function handed to emcee: the ensemble, vectorized, optionally split over a pool."""
+
+    def __init__(self, posterior, pool, chunk_size=None):
+        self.posterior, self.pool, self.chunk_size = posterior, pool, chunk_size
+
+    def __call__(self, x):
+        x = np.atleast_2d(x)
+        if self.pool.size == 1:
+            return _rows(self.posterior, x)
+        n_chunks = math.ceil(len(x) / self.chunk_size) if self.chunk_size else self.pool.size
+        return np.concatenate(self.pool.map(_rows, np.array_split(x, n_chunks)))
+
+    def point(self, x):
+        """One walker (the `serial` pool: emcee maps this over the ensemble)."""
+        return _rows(self.posterior, np.atleast_2d(x))[0]
+
+
+def initial_walkers(posterior, nwalkers, rng, log_prob):
+    """Draws from the prior (or `ref` ball) with finite posterior; redraw, then fail clearly."""
+    x = posterior.sample_prior(nwalkers, rng)
+    rows = log_prob(x)
+    for _ in range(INIT_ATTEMPTS):
+        bad = ~np.isfinite(rows[:, 0])
+        if not bad.any():
+            return x, rows
+        x[bad] = posterior.sample_prior(int(bad.sum()), rng)
+        rows[bad] = log_prob(x[bad])
+    names = [n for i, n in enumerate(posterior.blob_names) if n.startswith("loglike_")
+             and not np.isfinite(rows[bad, 1 + i]).any()]
+    raise ConfigError(f"{int(bad.sum())} of {nwalkers} initial walkers have log posterior -inf after "
+                      f"{INIT_ATTEMPTS} redraws (from: {', '.join(names) or 'the prior'}); "
+                      "narrow the priors or give a 'ref' ball inside the allowed region")
+
+
+def statistical_config(resolved):
+    """The parts of a resolved config that change the chain (compared on resume)."""
+    out = {k: v for k, v in resolved.items() if k != "output"}
+    out["sampler"] = {k: v for k, v in resolved["sampler"].items() if k not in NON_STATISTICAL["sampler"]}
+    return out
+
+
+def _differences(old, new, prefix=""):
+    """['key: stored X, now Y', ...] between two nested dicts."""
+    out = []
+    for key in sorted(set(old) | set(new), key=str):
+        a, b = old.get(key), new.get(key)
+        if isinstance(a, dict) and isinstance(b, dict):
+            out += _differences(a, b, f"{prefix}{key}.")
+        elif a != b:
+            out.append(f"{prefix}{key}: stored {a!r}, now {b!r}")
+    return out
+
+
+def _check_resume(run, config, posterior, force):
+    stored = yaml.safe_load(str(run.attrs["config_yaml"]))
+    if run.data_files != posterior.data_files and not force:
+        raise ConfigError(f"{run.path}: data files changed since the run started; use --force to resume anyway")
+    differences = _differences(statistical_config(stored), statistical_config(config.resolved))
+    if differences and not force:
+        raise ConfigError(f"{run.path}: config differs from the stored run ({'; '.join(differences)}); "
+                          "use --force to resume anyway")
+    if run.chain.shape[1:] != (config.sampler["walkers"], posterior.ndim):
+        raise ConfigError(f"{run.path}: stored chain has shape (walkers, ndim) = {run.chain.shape[1:]}, "
+                          f"config asks for {(config.sampler['walkers'], posterior.ndim)}")
+
+
+def run(config, posterior, output=None, resume=False, force=False, progress=None):
+    """Run (or resume to the requested total) and return (backend, diagnostics)."""
+    s = config.sampler
+    output = Path(output or config.output)
+    kind, _ = parse_pool(s["pool"])
+    if s["walkers"] < 2 * posterior.ndim:
+        raise ConfigError(f"sampler.walkers: {s['walkers']} walkers for {posterior.ndim} parameters; "
+                          f"emcee needs at least {2 * posterior.ndim}")
+    pool = open_pool(s["pool"], posterior)      # first: MPI worker ranks stay inside until the end
+    try:
+        previous = None
+        if resume and output.exists():
+            previous = read_run(output)
+            if s["seed"] is None:
+                s["seed"] = int(previous.attrs["seed"])
+            _check_resume(previous, config, posterior, force)
+        elif output.exists() and not force:
+            raise ConfigError(f"output {output} exists; use --resume to continue it or --force to overwrite")
+        if s["seed"] is None:
+            s["seed"] = secrets.randbits(31)
+        seed, nwalkers = s["seed"], s["walkers"]
+        log_prob = LogProb(posterior, pool, s["chunk_size"])
+        backend = H5Backend(output, s["flush_steps"], s["flush_seconds"])
+        backend.create(posterior, nwalkers, config.yaml(), seed,
+                       previous if previous and previous.iteration else None)
+        if backend.iteration:
+            blobs = backend.blobs[-1].reshape(nwalkers, -1)
+            state = emcee.State(backend.chain[-1], backend.log_prob[-1], blobs, backend.random_state)
+        else:
+            x, rows = initial_walkers(posterior, nwalkers, np.random.default_rng(seed), log_prob)
+            state = emcee.State(x, rows[:, 0], rows[:, 1:], np.random.RandomState(seed).get_state())
+        sampler = emcee.EnsembleSampler(nwalkers, posterior.ndim, log_prob.point if kind == "serial" else log_prob,
+                                        vectorize=kind != "serial", backend=backend,
+                                        moves=ensemble_moves(s["moves"]))
+        with backend:
+            _advance(sampler, state, s, progress if progress is not None else s["progress"])
+        return backend, diagnostics(backend.get_chain(), backend.accepted, s["tau_factor"])
+    finally:
+        pool.close()
+
+
+def _targets(s):
+    """Successive total step counts: `steps`, then (converge) fixed checkpoints up to max_steps."""
+    yield s["steps"]
+    if s["converge"]:
+        cap = s["max_steps"] or 10 * s["steps"]
+        every = max(100, s["steps"] // 10)
+        yield from range(s["steps"] + every, cap, every)
+        yield cap
+
+
+def _advance(sampler, state, s, show):
+    backend = sampler.backend
+    bar = tqdm(total=s["steps"], initial=backend.iteration, unit="step", dynamic_ncols=True,
+               disable=not (show and sys.stderr.isatty()))
+    last_info = 0.0
+    try:
+        for target in _targets(s):
+            if backend.iteration >= target:
+                continue
+            if target > s["steps"]:
+                tau = estimate_tau(backend.get_chain())
+                if np.all(np.isfinite(tau)) and backend.iteration > s["tau_factor"] * tau.max():
+                    break
+                bar.total = target
+            for new_state in sampler.sample(state, iterations=target - backend.iteration, progress=False):
+                state = new_state
+                bar.update(1)
+                if bar.disable or time.monotonic() - last_info < 2.0:
+                    continue
+                last_info = time.monotonic()
+                tau = estimate_tau(backend.get_chain()) if backend.iteration >= 50 else [np.nan]
+                bar.set_postfix(acc=f"{np.mean(backend.accepted) / backend.iteration:.2f}",
+                                tau=f"{np.max(tau):.0f}")
+    finally:
+        bar.close()
+
+
+def estimate_tau(chain):
+    """Integrated autocorrelation time per parameter (emcee, quiet: short chains give estimates)."""
+    logger = logging.getLogger("emcee.autocorr")      # quiet=True still logs its warning
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return emcee.autocorr.integrated_time(chain, quiet=True)
+    except (ValueError, FloatingPointError):
+        return np.full(chain.shape[-1], np.nan)
+    finally:
+        logger.setLevel(level)
+
+
+def diagnostics(chain, accepted, tau_factor=MIN_TAU_MULTIPLE):
+    """tau, N/tau, ESS, acceptance and burn-in for a chain (steps, walkers, ndim); warnings as text."""
+    steps, nwalkers, _ = chain.shape
+    if steps < 2:
+        raise NsifitError(f"the chain has {steps} step(s); nothing to analyse")
+    tau = estimate_tau(chain)
+    tau_max = float(np.max(tau)) if np.all(np.isfinite(tau)) else math.nan
+    burn = int(min(2 * tau_max, steps // 2)) if math.isfinite(tau_max) else steps // 2
+    acceptance = np.asarray(accepted) / steps
+    notes = []
+    if not math.isfinite(tau_max) or steps < tau_factor * tau_max:
+        notes.append(f"chain shorter than {tau_factor:g} tau ({steps} steps, tau = {tau_max:.1f}): "
+                     "tau, ESS and intervals are unreliable; run longer (--resume --steps N, or converge)")
+    if np.any(acceptance < 0.05):
+        notes.append(f"{int(np.sum(acceptance < 0.05))} walker(s) with acceptance < 5% (stuck walkers?)")
+    return {"steps": steps, "walkers": nwalkers, "tau": tau.tolist(), "n_over_tau": (steps / tau).tolist(),
+            "ess": ((steps - burn) * nwalkers / tau).tolist(), "burn_in": burn,
+            "acceptance": float(np.mean(acceptance)), "acceptance_min": float(np.min(acceptance)),
+            "converged": not notes or not notes[0].startswith("chain shorter"), "warnings": notes}

@@ -1,0 +1,95 @@
+"""Profile-likelihood plots: 1D Delta chi^2 curves and 2D Delta chi^2 contours.
+
+1D: the curve with the thresholds 1.00 / 2.71 / 3.84 drawn and labelled (68.27% / 90% / 95% CL,
+two-sided; 2.71 is the 95% CL one-sided limit). 2D: contours at Delta chi^2 = 2.30 and 5.99 (68.27% and
+95% CL for two parameters), the global best fit marked. Both thresholds follow from Wilks' theorem;
+see nsifit.profiling. Axes are logarithmic where the scan was; labels carry units. Column-width
+panels (3.4 in) with 9 pt text; PNG or PDF chosen by the file extension, written atomically.
+"""
+
+import matplotlib
+import numpy as np
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib import ticker  # noqa: E402
+
+from nsifit.inference.profile.scan import THRESHOLDS_1D, THRESHOLDS_2D  # noqa: E402
+from nsifit.plots.figures import figure_format, save_figure  # noqa: E402
+
+PANEL_IN = (3.4, 2.8)            # single-column width of a two-column journal
+LINE_STYLES = ("--", "-.", ":")
+CONTOUR_COLOURS = ("#1f4e99", "#7fa7de")
+STYLE = {"font.size": 9, "axes.labelsize": 9, "legend.fontsize": 7.5, "xtick.labelsize": 8,
+         "ytick.labelsize": 8, "lines.linewidth": 1.4, "savefig.dpi": 300, "figure.dpi": 100,
+         "axes.linewidth": 0.8}
+
+
+def plot_1d(ax, scan):
+    """Delta chi^2 against the scanned parameter, threshold lines labelled with their CL."""
+    x, dchi2 = scan["axes"][0], scan["delta_chi2"]
+    ax.plot(x, dchi2, color="k", label=r"profile $\Delta\chi^2$")
+    bad = ~scan["valid"]
+    if bad.any():
+        ax.plot(x[bad], dchi2[bad], "x", color="tab:red", ms=4, label="not converged")
+    top = max(THRESHOLDS_1D) * 1.6
+    for (level, cl), ls in zip(THRESHOLDS_1D.items(), LINE_STYLES):
+        ax.axhline(level, color="0.45", lw=0.8, ls=ls)
+        ax.annotate(f"{level:.2f}: {cl}", (1.0, level), xycoords=("axes fraction", "data"),
+                    xytext=(-2, 1.5), textcoords="offset points", ha="right", va="bottom", fontsize=6.5,
+                    color="0.3", bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.8})
+    ax.set_ylim(0, top)
+    ax.set_xlim(x[0], x[-1])
+    _scale(ax, "x", scan["log"][0], x)
+    ax.set_xlabel(scan["labels"][0])
+    ax.set_ylabel(r"$\Delta\chi^2$")
+    ax.axvline(scan["best"][scan["params"][0]], color="tab:blue", lw=0.8, alpha=0.6)
+
+
+def plot_2d(ax, scan):
+    """Contours of Delta chi^2 = 2.30 and 5.99 (68.27% / 95% CL, 2 parameters), best fit marked."""
+    x, y = scan["axes"]
+    levels = sorted(THRESHOLDS_2D)
+    dchi2 = scan["delta_chi2"].T          # stored (n_x, n_y); contour wants rows along y
+    ax.contourf(x, y, dchi2, levels=[0, *levels], colors=CONTOUR_COLOURS, alpha=0.75)
+    ax.contour(x, y, dchi2, levels=levels, colors="k", linewidths=0.9)
+    handles = [plt.Rectangle((0, 0), 1, 1, color=c, alpha=0.75) for c in CONTOUR_COLOURS]
+    labels = [f"{THRESHOLDS_2D[lv]} ($\\Delta\\chi^2 = {lv:.2f}$)" for lv in levels]
+    bx, by = (scan["best"][p] for p in scan["params"])
+    handles.append(ax.plot(bx, by, marker="*", color="tab:red", ms=8, ls="none")[0])
+    labels.append("best fit")
+    bad = ~scan["valid"].T
+    if bad.any():
+        gx, gy = np.meshgrid(x, y)
+        handles.append(ax.plot(gx[bad], gy[bad], "x", color="tab:red", ms=3, ls="none")[0])
+        labels.append("not converged")
+    ax.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)
+    _scale(ax, "x", scan["log"][0], x)
+    _scale(ax, "y", scan["log"][1], y)
+    ax.set_xlabel(scan["labels"][0])
+    ax.set_ylabel(scan["labels"][1])
+
+
+def _scale(ax, which, log, values):
+    """Log axes where the scan was logarithmic; plain numbers on ticks when it spans < 2 decades."""
+    if not log:
+        return
+    getattr(ax, f"set_{which}scale")("log")
+    axis = getattr(ax, f"{which}axis")
+    if values[-1] / values[0] < 100:
+        axis.set_major_formatter(ticker.FormatStrFormatter("%g"))
+        axis.set_minor_formatter(ticker.FuncFormatter(
+            lambda v, _: f"{v:g}" if round(v / 10 ** np.floor(np.log10(v))) in (2, 3, 5) else ""))
+
+
+def plot_profiles(scans, path):
+    """One panel per scan, side by side; written atomically to `path` (.png or .pdf)."""
+    figure_format(path)            # before drawing: a bad extension fails fast
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(1, len(scans), figsize=(PANEL_IN[0] * len(scans), PANEL_IN[1]),
+                                 squeeze=False, constrained_layout=True)
+        for ax, scan in zip(axes[0], scans):
+            (plot_1d if len(scan["params"]) == 1 else plot_2d)(ax, scan)
+        save_figure(fig, path)
+        plt.close(fig)
+    return path

@@ -1,0 +1,103 @@
+"""Likelihood plugins: the base class every plugin derives from.
+
+A plugin is a small class (registered under the `nsifit.likelihoods` entry-point
+group, from this package or any other) plus its datasets in data/<name>/. It states
+the observables it needs and returns log L per parameter point:
+
+    class Gm2Mu(Likelihood):
+        name = "gm2_mu"
+        requires = ("delta_a_mu",)
+        default_dataset = "world_2025_wp2025"
+        def loglike(self, obs):
+            return stats.gaussian(obs["delta_a_mu"], self.mean, self.sigma)
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from nsifit.errors import ConfigError, unknown
+from nsifit.plugins import datasets
+from nsifit.theory.observables import require
+
+
+@dataclass(frozen=True)
+class Nuisance:
+    """A plugin-owned nuisance parameter with a Gaussian prior (mean, sigma)."""
+
+    name: str
+    mean: float
+    sigma: float
+    description: str = ""
+    latex: str = ""
+
+
+class Likelihood:
+    """Base class of a likelihood plugin.
+
+    Class attributes: `name` (registry key), `requires` (observable names, checked at
+    construction), `default_dataset` (None when the plugin has no data file),
+    `options` (name -> default; anything else is an error), `nuisances` (tuple of
+    Nuisance), `models` (model names it applies to by default; None = all).
+    Subclasses implement `setup()` (read self.dataset, precompute) and `loglike(obs,
+    **nuisance_values)`; a plugin with nuisances must profile them itself when their
+    values are not given. `derived(obs)` may add per-point quantities to the output.
+    """
+
+    name = ""
+    requires = ()
+    default_dataset = None
+    required_fields = ()
+    options = {}
+    nuisances = ()
+    models = None
+
+    def __init__(self, dataset=None, data_dir=None, **options):
+        require(self.requires)
+        for key in options:
+            if key not in self.options:
+                raise ConfigError(unknown(f"option of likelihood '{self.name}'",
+                                          key, list(self.options) + ["dataset"]))
+        self.option_values = {**self.options, **options}
+        self.data_dir = data_dir
+        self.dataset = None
+        dataset = dataset or self.default_dataset
+        if dataset is not None:
+            self.dataset = datasets.load(self.name, dataset, data_dir, self.required_fields)
+        self.setup()
+
+    def setup(self):
+        """Read the dataset and precompute what does not depend on the parameters."""
+
+    def loglike(self, obs, **nuisance_values):
+        raise NotImplementedError
+
+    def derived(self, obs):
+        """Extra per-point quantities (name -> array) reported next to the model's."""
+        return {}
+
+    @property
+    def data_files(self):
+        """{path: sha256} of every data file this plugin read."""
+        return dict(self.dataset.files) if self.dataset is not None else {}
+
+    @classmethod
+    def applies_to(cls, model_name):
+        return cls.models is None or model_name in cls.models
+
+    @classmethod
+    def info(cls, data_dir=None):
+        doc = (cls.__doc__ or "").strip().splitlines()
+        return {"name": cls.name, "summary": doc[0] if doc else "",
+                "requires": list(cls.requires), "options": dict(cls.options),
+                "nuisances": [n.name for n in cls.nuisances],
+                "default_dataset": cls.default_dataset,
+                "datasets": datasets.available(cls.name, data_dir)}
+
+
+def total_loglike(values, n):
+    """Sum of per-plugin log-likelihood arrays (zeros when there are none)."""
+    total = np.zeros(n)
+    for value in values:
+        total = total + value
+    return total

@@ -1,0 +1,104 @@
+"""The general-charge Z': every model maps its parameters onto this record.
+
+The Z' couples to a charged fermion f with the vector coupling (DESIGN.md sect. 2,
+seed 000 eqs. 3-4)
+
+    g_f(q^2) = e * epsilon(q^2) * Q_f + g_zp * X_f,
+
+and to the left-handed neutrinos with the 3x3 flavour-basis matrix g_zp * X_nu.
+Nucleon couplings are the coherent (valence) sums g_p = 2 g_u + g_d and
+g_n = g_u + 2 g_d. All arrays have one entry per parameter point.
+"""
+
+from dataclasses import dataclass, field
+from typing import Callable, Mapping, Optional
+
+import numpy as np
+
+from nsifit.constants import CHARGED_FERMIONS, E_CHARGE, ELECTRIC_CHARGE
+
+NUCLEON_QUARKS = {"p": {"u": 2.0, "d": 1.0}, "n": {"u": 1.0, "d": 2.0}}
+
+
+@dataclass(frozen=True)
+class Couplings:
+    """Vectorized Z' couplings for n parameter points.
+
+    m_zp_mev, g_zp, epsilon:  shape (n,); epsilon is the kinetic mixing at q^2 = 0.
+    charges:        X_f for each charged fermion (scalars or (n,) arrays).
+    nu_charges:     X_nu, the flavour-basis neutrino charge matrix, (3, 3) or (n, 3, 3).
+    epsilon_of_q2:  epsilon as a function of (q2_mev2, couplings) when it runs
+                    (loop-induced mixing); None when it is constant.
+    c_phi, m_phi_mev, lambda_phi_e: the scalar phi of seed 000 (c_phi = 0 and
+                    m_phi = nan where there is no phi).
+    """
+
+    m_zp_mev: np.ndarray
+    g_zp: np.ndarray
+    epsilon: np.ndarray
+    charges: Mapping[str, object]
+    nu_charges: np.ndarray
+    epsilon_of_q2: Optional[Callable] = None
+    c_phi: np.ndarray = None
+    m_phi_mev: np.ndarray = None
+    lambda_phi_e: np.ndarray = None
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self):
+        if self.c_phi is None:      # no phi sector: c_phi = 0, m_phi = nan, lambda = 0
+            object.__setattr__(self, "c_phi", np.zeros(self.n))
+            object.__setattr__(self, "m_phi_mev", np.full(self.n, np.nan))
+            object.__setattr__(self, "lambda_phi_e", np.zeros(self.n))
+
+    @property
+    def n(self):
+        return self.m_zp_mev.shape[0]
+
+    @property
+    def has_phi(self):
+        """Boolean mask: points where the Z' -> phi phi* channel exists."""
+        return np.isfinite(self.m_phi_mev) & (self.c_phi != 0)
+
+    def epsilon_at(self, q2_mev2):
+        """Kinetic mixing at momentum transfer q^2 [MeV^2] (timelike q^2 > 0)."""
+        if self.epsilon_of_q2 is None:
+            return self.epsilon
+        return self.epsilon_of_q2(np.asarray(q2_mev2, dtype=float), self)
+
+    @property
+    def epsilon_on_shell(self):
+        """Kinetic mixing at q^2 = m_zp^2: the one that produces and decays a real Z'."""
+        if "eps_on_shell" not in self._cache:
+            self._cache["eps_on_shell"] = self.epsilon_at(self.m_zp_mev ** 2)
+        return self._cache["eps_on_shell"]
+
+    def charge(self, fermion):
+        """X_f as an (n,) array."""
+        return np.broadcast_to(np.asarray(self.charges.get(fermion, 0.0), float), (self.n,))
+
+    def vector(self, fermion, *, on_shell=False, epsilon=None):
+        """Vector coupling g_f for f in e, mu, tau, u, d, s, c, b, t, p, n.
+
+        Default: q^2 = 0 (scattering, matter). on_shell=True: q^2 = m_zp^2
+        (production and decay). `epsilon` overrides the mixing (e.g. at another q^2).
+        """
+        if fermion in NUCLEON_QUARKS:
+            return sum(k * self.vector(q, on_shell=on_shell, epsilon=epsilon)
+                       for q, k in NUCLEON_QUARKS[fermion].items())
+        if fermion not in CHARGED_FERMIONS:
+            raise KeyError(f"no vector coupling for '{fermion}'; valid: "
+                           + ", ".join(CHARGED_FERMIONS + tuple(NUCLEON_QUARKS)))
+        if epsilon is None:
+            epsilon = self.epsilon_on_shell if on_shell else self.epsilon
+        return E_CHARGE * epsilon * ELECTRIC_CHARGE[fermion] + self.g_zp * self.charge(fermion)
+
+    @property
+    def g_nu(self):
+        """Left-handed neutrino couplings g_zp * X_nu, flavour basis, shape (n, 3, 3)."""
+        x_nu = np.broadcast_to(self.nu_charges, (self.n, 3, 3))
+        return self.g_zp[:, None, None] * x_nu
+
+    @property
+    def g_phi(self):
+        """The Z'-phi coupling c_phi * g_zp (seed 000 eq. 22); 0 without phi."""
+        return self.c_phi * self.g_zp

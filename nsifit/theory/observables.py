@@ -1,0 +1,188 @@
+"""Named observables: the one table that turns Couplings into the quantities plugins use.
+
+Each entry is a small function of the couplings (and of other observables, through
+the lazy per-batch cache `ObservableSet`), with its unit and a pointer to the
+physics function that implements the equation. `reported` observables are the
+derived quantities of `nsifit eval` (DESIGN.md sect. 2).
+"""
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from nsifit.constants import E_CHARGE
+from nsifit.errors import NsifitError, unknown
+from nsifit.physics import astro, flavour, gm2, meson, nsi, phi_sector, widths
+
+
+@dataclass(frozen=True)
+class Observable:
+    name: str
+    func: Callable
+    unit: str
+    description: str
+    reported: bool
+
+
+REGISTRY = {}
+
+
+def observable(name, description, unit="", reported=False):
+    """Register `func(couplings, obs) -> array` under `name`."""
+    def register(func):
+        REGISTRY[name] = Observable(name, func, unit, description, reported)
+        return func
+    return register
+
+
+class ObservableSet:
+    """Observables for one batch of points, computed on first use and cached."""
+
+    def __init__(self, couplings, params=None):
+        self.couplings = couplings
+        self.params = dict(params or {})
+        self._values = {}
+        self._memo = {}
+
+    @property
+    def n(self):
+        return self.couplings.n
+
+    def __getitem__(self, name):
+        if name not in self._values:
+            if name not in REGISTRY:
+                raise NsifitError(unknown("observable", name, REGISTRY))
+            value = REGISTRY[name].func(self.couplings, self)
+            self._values[name] = np.broadcast_to(float(value), (self.n,)) if np.isscalar(value) else value
+        return self._values[name]
+
+    def memo(self, key, compute):
+        """Per-batch cache for plugin-side quantities that loglike and derived share
+        (a recast's P_missing, CEvNS ratios): compute() runs once per key and batch; plugins key
+        by id(self), so two instances with different options never share an entry."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    def reported(self):
+        """Dict of the reported (derived) quantities that apply to this model."""
+        names = [o.name for o in REGISTRY.values() if o.reported]
+        if not tau_differs(self.couplings):
+            names = [n for n in names if not n.endswith("_tautau")]
+        return {name: self[name] for name in names}
+
+
+def require(names):
+    """Check observable names at start-up (NsifitError listing the valid ones)."""
+    for name in names:
+        if name not in REGISTRY:
+            raise NsifitError(unknown("observable", name, REGISTRY))
+
+
+def tau_differs(couplings):
+    """True when the tau-tau NSI differ from the mu-mu ones (e.g. L_mu - L_tau)."""
+    x = np.broadcast_to(couplings.nu_charges, (couplings.n, 3, 3))
+    return bool(np.any(x[:, 1, 1] != x[:, 2, 2]))
+
+
+# --- couplings -------------------------------------------------------------------------------
+observable("epsilon", "kinetic mixing at q^2 = 0 (derived when tan_eta is given)", reported=True)(
+    lambda c, o: c.epsilon)
+observable("epsilon_on_shell", "kinetic mixing at q^2 = m_zp^2")(lambda c, o: c.epsilon_on_shell)
+observable("g_mu", "Z' vector coupling to the muon, seed 000 eq. 19", reported=True)(
+    lambda c, o: c.vector("mu"))
+for _f in ("e", "u", "d", "p", "n"):
+    observable(f"g_{_f}", f"Z' vector coupling to {_f} at q^2 = 0")(
+        lambda c, o, f=_f: c.vector(f))
+    observable(f"g_{_f}_on_shell", f"Z' vector coupling to {_f} at q^2 = m_zp^2")(
+        lambda c, o, f=_f: c.vector(f, on_shell=True))
+observable("g_nu_mumu", "Z' coupling to left-handed nu_mu (seed 000 eq. 32 bounds it)")(
+    lambda c, o: c.g_nu[:, 1, 1])
+observable("g_phi", "Z'-phi coupling c_phi g_zp, seed 000 eq. 22")(lambda c, o: c.g_phi)
+observable("m_zp_mev", "Z' mass", unit="MeV")(lambda c, o: c.m_zp_mev)
+
+# --- NSI (contact limit, global-fit convention unless _seed) ---------------------------------
+_FLAVOUR_INDEX = {"mumu": 1, "tautau": 2}
+for _f in ("e", "u", "d", "p", "n"):
+    for _ab, _i in _FLAVOUR_INDEX.items():
+        _name = f"eps_{_f}" if _ab == "mumu" else f"eps_{_f}_{_ab}"
+        observable(_name, f"NSI eps^{_f}_{_ab}, contact limit, global-fit convention (nsi.nsi_matrix)",
+                   reported=True)(
+            lambda c, o, f=_f, i=_i: nsi.nsi_matrix(c.g_nu, c.vector(f), c.m_zp_mev)[:, i, i])
+        observable(f"{_name}_seed", f"NSI eps^{_f}_{_ab} in seed 000's convention (half)")(
+            lambda c, o, n=_name: nsi.to_seed_convention(o[n]))
+for _ab, _sfx in (("mumu", ""), ("tautau", "_tautau")):
+    observable(f"eps_medium{_sfx}", f"eps^medium_{_ab} at the solar centre (N_n/N_p = 0.54), "
+               "seed 000 eq. 13, global-fit convention", reported=True)(
+        lambda c, o, s=_sfx: nsi.eps_medium(o[f"eps_e{s}"], o[f"eps_p{s}"], o[f"eps_n{s}"]))
+    observable(f"eps_medium{_sfx}_seed", f"eps^medium_{_ab} in seed 000's convention")(
+        lambda c, o, s=_sfx: nsi.to_seed_convention(o[f"eps_medium{s}"]))
+observable("tan_eta", "eps_n/eps_p = g_n/g_p, seed 000 eq. 11 (nan where both vanish)", reported=True)(
+    lambda c, o: _ratio(c.vector("n"), c.vector("p")))
+
+
+def _ratio(num, den):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return num / den
+
+# --- (g-2)_mu -----------------------------------------------------------------------------
+observable("delta_a_mu", "one-loop Z' contribution to a_mu (gm2.delta_a_lepton)", reported=True)(
+    lambda c, o: gm2.delta_a_lepton(c.vector("mu"), c.m_zp_mev))
+
+# --- decays -------------------------------------------------------------------------------
+observable("partial_widths", "dict of partial widths [MeV] (widths.partial_widths)")(
+    lambda c, o: widths.partial_widths(c))
+observable("branching_ratios", "dict of branching ratios (widths.branching_ratios)")(
+    lambda c, o: widths.branching_ratios(o["partial_widths"]))
+observable("gamma_total_mev", "total Z' width below 2 m_pi", unit="MeV", reported=True)(
+    lambda c, o: sum(o["partial_widths"].values()))
+for _ch in ("ee", "mumu", "tautau", "phiphi"):
+    observable(f"br_{_ch}", f"Br(Z' -> {_ch})", reported=_ch in ("ee", "phiphi"))(
+        lambda c, o, ch=_ch: o["branching_ratios"][ch])
+observable("br_inv", "Br(Z' -> nu nu-bar), all flavours", reported=True)(
+    lambda c, o: sum(o["branching_ratios"][ch] for ch in widths.INVISIBLE))
+observable("ctau_cm", "Z' proper decay length c tau", unit="cm", reported=True)(
+    lambda c, o: widths.ctau_cm(o["gamma_total_mev"]))
+observable("zp_decay_length_30gev_cm", "Z' lab decay length at E = 30 GeV (seed 000 eq. 25)",
+           unit="cm")(
+    lambda c, o: widths.lab_decay_length_cm(o["gamma_total_mev"], c.m_zp_mev,
+                                            phi_sector.SEED_REFERENCE_ENERGY_MEV))
+
+# --- meson decays, flavour, astrophysics, phi sector -----------------------------------------
+observable("pi0_epsilon_eff", "dark-photon epsilon with the same pi0 -> gamma Z' rate: g_p/e "
+           "(meson.pi0_effective_epsilon)")(lambda c, o: meson.pi0_effective_epsilon(c))
+observable("pi0_epsilon_eff_seed", "as pi0_epsilon_eff with seed 000's (q_u^2 + q_d^2) combination")(
+    lambda c, o: meson.pi0_effective_epsilon(c, "seed"))
+observable("c9", "b -> s mu mu Wilson coefficient in the contact limit (flavour.c9_bsmumu)")(
+    lambda c, o: flavour.c9_bsmumu(c.g_zp, c.charge("b") - c.charge("d"), c.m_zp_mev,
+                                   g_mu=c.vector("mu")))
+observable("c9_seed", "C9 as seed 000 eq. 37 prints it (its normalisation, g_mu = g_zp X_mu)")(
+    lambda c, o: flavour.c9_bsmumu(c.g_zp, c.charge("b") - c.charge("d"), c.m_zp_mev,
+                                   x_mu=c.charge("mu"), convention="seed"))
+observable("white_dwarf_gev2", "seed 000 eq. 35 left-hand side", unit="GeV^-2")(
+    lambda c, o: astro.white_dwarf_quantity_gev2(c.g_zp, c.epsilon, c.m_zp_mev))
+observable("g_phi_min_prompt", "c_phi g_zp needed for a 0.9 cm Z' decay length at 30 GeV, "
+           "seed 000 eq. 26")(
+    lambda c, o: phi_sector.min_g_phi_for_prompt_decay(c.m_zp_mev, c.m_phi_mev))
+observable("phi_decay_length_30gev_cm", "phi -> ee lab decay length at 30 GeV (seed 000 eq. 25)",
+           unit="cm")(
+    lambda c, o: phi_sector.phi_decay_length_cm(c.lambda_phi_e, c.m_phi_mev,
+                                                phi_sector.SEED_REFERENCE_ENERGY_MEV))
+observable("lambda_portal", "portal coupling lambda of seed 000 eq. 31 (sin beta = 1e-3, "
+           "m_Phi0 = 400 GeV)")(lambda c, o: phi_sector.lambda_portal(c.g_phi, c.m_zp_mev))
+observable("m_phi_mev", "phi mass (nan without phi)", unit="MeV")(lambda c, o: c.m_phi_mev)
+
+# --- full flavour matrices (contact limit, global-fit convention), for oscillation plugins ---------
+for _f in ("e", "p", "n"):
+    observable(f"nsi_matrix_{_f}", f"NSI matrix eps^{_f}_ab (n, 3, 3), contact limit, global-fit "
+               "convention (nsi.nsi_matrix)")(
+        lambda c, o, f=_f: nsi.nsi_matrix(c.g_nu, c.vector(f), c.m_zp_mev))
+
+# --- recasting dark-photon searches (nsifit.recast) -------------------------------------------
+observable("electron_epsilon_eff", "dark-photon epsilon with the same e-brem / e+e- -> gamma Z' "
+           "rate: g_e(q^2 = m_zp^2)/e (nsifit.recast)")(
+    lambda c, o: c.vector("e", on_shell=True) / E_CHARGE)
+observable("gamma_phi_ee_mev", "phi -> e+ e- width (0 without phi)", unit="MeV")(
+    lambda c, o: np.where(c.has_phi, widths.width_scalar_to_electrons(
+        c.lambda_phi_e, np.where(c.has_phi, c.m_phi_mev, 1.0)), 0.0))
