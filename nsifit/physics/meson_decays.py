@@ -73,10 +73,10 @@ and K_L ~ K_2 = (K0 - eta K0bar)/sqrt2 (CP-odd), K_S ~ K_1 = (K0 + eta K0bar)/sq
 
 independent of eta, since g^ds = (g^sd)^*. The operator is CP-conserving iff g^sd is real (in the
 standard CKM phase convention, in which K0-K0bar mixing is nearly real); pi0 Z' in the P-wave is
-CP-even, so K_L -> pi0 Z' is CP-violating and measures Im g_V^sd (for the seed model's down
-alignment Im(V_ts^* V_td), as Im lambda_t in K_L -> pi0 nu nubar), and Gamma(K_L -> pi0 Z') <=
-Gamma(K+ -> pi+ Z') up to phase space (the Grossman-Nir relation). Indirect CP violation
-(epsilon_K ~ 2e-3) is neglected. B0 -> K0 Z' produces a K0, seen as K_S with probability 1/2.
+CP-even, so K_L -> pi0 Z' is CP-violating and measures Im g_V^sd (in the down alignment of the
+mutau_baryon model, arXiv:2211.15686, Im(V_ts^* V_td), as Im lambda_t in K_L -> pi0 nu nubar), and
+Gamma(K_L -> pi0 Z') <= Gamma(K+ -> pi+ Z') up to phase space (the Grossman-Nir relation).
+Indirect CP violation (epsilon_K ~ 2e-3) is neglected. B0 -> K0 Z' produces a K0, seen as K_S with probability 1/2.
 
 Form factors (q^2 in GeV^2 in the parametrisations)
 ---------------------------------------------------

@@ -86,10 +86,12 @@ b - a = -2(1-c)/3 + c/3 = (3c - 2)/3 and, in the down alignment they adopt,
    eq. 36 only without the pi, i.e. from g_zp^2/(2 m_Z'^2): eqs. 36-37 carry a factor 1/2
    relative to this derivation (as nsifit/physics/flavour.py notes for C9), and eq. 36 a stray pi.
 
-Approximations: tree level only. The SM W loops generate no Z' FCNC for generation-universal charges
-(GIM), and for non-universal charges their contribution is suppressed by g^2/(16 pi^2) relative to
-the tree-level one computed here and neglected. CKM uncertainties are not propagated (the functions
-accept other Wolfenstein values).
+Approximations: tree level only. Loop-induced FCNC vertices (W exchange) are not included: for
+generation-universal charges they are the only source, loop- and GIM-suppressed, and for a
+conserved (vector-like, universal) current they take the conserved form ~ q^2 = m_Z'^2 (no 1/m_Z'^2
+longitudinal enhancement, see meson_decays.py); for non-universal charges they are O(g^2/16 pi^2)
+corrections to the tree-level couplings computed here. CKM uncertainties are not propagated (the
+functions accept other Wolfenstein values).
 """
 
 from dataclasses import dataclass
