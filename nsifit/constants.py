@@ -38,6 +38,30 @@ M_K_CHARGED_MEV = 493.677               # PDG 2024
 M_RHO_MEV = 775.26                      # rho(770) mass, PDG 2024 (e+e- and tau average)
 GAMMA_RHO_MEV = 149.1                   # rho(770) width, PDG 2024
 ATOMIC_MASS_UNIT_MEV = 931.49410372     # CODATA 2022
+# mesons for Z' production in two-body FCNC decays (nsifit/physics/meson_decays.py).
+# PDG 2024 values as distributed in the PDG's RPP-2024 Monte Carlo mass/width table
+# (mass_width_2024.mcd, generated 31 May 2024); widths there are hbar/tau of the listings.
+M_K_NEUTRAL_MEV = 497.611               # K0, K_L, K_S mass, PDG 2024 (+-0.013)
+M_B_CHARGED_MEV = 5279.41               # B+, PDG 2024 (+-0.07)
+M_B_NEUTRAL_MEV = 5279.72               # B0, PDG 2024 (+-0.08)
+M_KSTAR_NEUTRAL_MEV = 895.55            # K*(892)0, PDG 2024 (+-0.20); width 47.3 MeV
+M_KSTAR_CHARGED_MEV = 891.67            # K*(892)+, PDG 2024 (+-0.26); width 51.4 MeV
+
+# --- total widths [MeV] (PDG 2024 MC table, see above) ----------------------------------
+GAMMA_K_CHARGED_MEV = 5.317e-14         # K+: 5.317(9)e-17 GeV, tau = 1.2380e-8 s
+GAMMA_K_LONG_MEV = 1.287e-14            # K_L: 1.287(5)e-17 GeV, tau = 5.116e-8 s
+GAMMA_K_SHORT_MEV = 7.3508e-12          # K_S: 7.3508(29)e-15 GeV, tau = 0.8954e-10 s
+GAMMA_B_CHARGED_MEV = 4.018e-10         # B+: 4.018(10)e-13 GeV, tau = 1.638 ps
+GAMMA_B_NEUTRAL_MEV = 4.339e-10         # B0: 4.339(11)e-13 GeV, tau = 1.517 ps
+
+# --- CKM matrix: Wolfenstein parameters of the PDG 2024 global fit ------------------------
+# PDG 2024, review 12 "CKM quark-mixing matrix" (sect. on the global fit in the SM):
+# lambda = 0.22501(68), A = 0.826(+16/-15), rho-bar = 0.1591(94), eta-bar = 0.3523(+73/-71).
+# Used with the exact (all-order) relations of that review, see nsifit/physics/quark_mixing.py.
+CKM_LAMBDA = 0.22501
+CKM_A = 0.826
+CKM_RHO_BAR = 0.1591
+CKM_ETA_BAR = 0.3523
 
 # --- conversion factors (exact in the 2019 SI) ----------------------------------------
 HBAR_MEV_S = 6.582119569e-22            # hbar [MeV s], CODATA 2022 (exact)
