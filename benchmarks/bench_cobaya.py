@@ -40,6 +40,7 @@ from nsifit.inference.config import SAMPLER_DEFAULTS, load_config
 from nsifit.inference.parallel import SerialPool
 from nsifit.inference.posterior import Posterior
 from nsifit.inference.samplers import ensemble as sampling
+from nsifit.inference.samplers.diagnostics import MIN_TAU_MULTIPLE, diagnostics
 from nsifit.inference.samplers.moves import ensemble_moves
 
 try:
@@ -72,7 +73,7 @@ def make_config(args):
 
 def result(name, chain, accepted, wall_s, cpu_s, points, **extra):
     """One measurement: timings and nsifit's convergence diagnostics of its chain."""
-    diag = sampling.diagnostics(chain, accepted)
+    diag = diagnostics(chain, accepted)
     tau_max = max(diag["tau"])
     return dict(name=name, wall_s=wall_s, cpu_s=cpu_s, points=points, tau_max=tau_max,
                 n_over_tau=chain.shape[0] / tau_max, ess=min(diag["ess"]), ess_rate=min(diag["ess"]) / wall_s,
@@ -140,7 +141,7 @@ def median_row(rows, baselines):
     for key in ("wall_s", "cpu_s", "points", "tau_max", "n_over_tau", "ess", "ess_rate", "writing_s"):
         if key in out:
             out[key] = statistics.median(r[key] for r in rows)
-    out["short"] = min(r["n_over_tau"] for r in rows) < sampling.MIN_TAU_MULTIPLE
+    out["short"] = min(r["n_over_tau"] for r in rows) < MIN_TAU_MULTIPLE
     if baselines:
         out["ratio"] = statistics.median(r["ess_rate"] / b["ess_rate"] for r, b in zip(rows, baselines))
         out["ratio_cpu"] = statistics.median(r["ess"] / r["cpu_s"] / (b["ess"] / b["cpu_s"])
@@ -164,7 +165,7 @@ def print_table(rows, baseline_name):
     print(f"medians of the repeats; ratios: median of the per-repeat ratios to {baseline_name or '(no Cobaya)'}, "
           "by wall time and (cpu) by this process's CPU time")
     if any(r["short"] for r in rows):
-        print(f"! a chain shorter than {sampling.MIN_TAU_MULTIPLE} tau in some repeat: raise --steps / "
+        print(f"! a chain shorter than {MIN_TAU_MULTIPLE} tau in some repeat: raise --steps / "
               "--cobaya-samples")
 
 

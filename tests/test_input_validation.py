@@ -7,12 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from nsifit import evaluate
 from nsifit.cli.main import main
 from nsifit.errors import ConfigError, DataError
 from nsifit.inference.config import _number, load_config
 from nsifit.io.runfile import H5Backend
 from nsifit.physics.gm2 import delta_a_lepton
-from nsifit import evaluate
 
 POINT = ("dark_photon", "m_zp=10", "epsilon=1e-3")
 

@@ -9,13 +9,22 @@ import numpy as np
 import pytest
 from scipy.integrate import quad
 
-from nsifit.constants import (E_CHARGE, ELECTRIC_CHARGE, GAMMA_B_CHARGED_MEV, GAMMA_K_CHARGED_MEV,
-                              M_B_NEUTRAL_MEV, M_K_CHARGED_MEV, M_K_NEUTRAL_MEV, M_KSTAR_NEUTRAL_MEV,
-                              M_PI0_MEV, M_PI_CHARGED_MEV)
-from nsifit.couplings import Couplings
-from nsifit.models import get_model
+from nsifit.constants import (
+    E_CHARGE,
+    ELECTRIC_CHARGE,
+    GAMMA_B_CHARGED_MEV,
+    GAMMA_K_CHARGED_MEV,
+    M_B_NEUTRAL_MEV,
+    M_K_CHARGED_MEV,
+    M_K_NEUTRAL_MEV,
+    M_KSTAR_NEUTRAL_MEV,
+    M_PI0_MEV,
+    M_PI_CHARGED_MEV,
+)
 from nsifit.physics import meson_decays as md
 from nsifit.physics import quark_mixing as qm
+from nsifit.theory.couplings import Couplings
+from nsifit.theory.models import get_model
 
 RNG = np.random.default_rng(11)
 

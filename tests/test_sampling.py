@@ -15,7 +15,8 @@ from nsifit.cli import main as cli
 from nsifit.errors import ConfigError
 from nsifit.inference.config import load_config
 from nsifit.inference.posterior import Posterior
-from nsifit.inference.samplers.ensemble import diagnostics, initial_walkers, run
+from nsifit.inference.samplers.diagnostics import diagnostics
+from nsifit.inference.samplers.ensemble import initial_walkers, run
 from nsifit.io.runfile import read_run
 
 

@@ -1,16 +1,10 @@
-"""`nsifit export`: chains as GetDist plain text (+ .paramnames) or CSV (after burn-in)."""
-
-import csv
-from pathlib import Path
+"""`nsifit export`: chains as GetDist text (+ .paramnames) or CSV (after burn-in)."""
 
 import numpy as np
 
+from nsifit import api
 from nsifit.errors import NsifitError
-from nsifit.io.files import atomic_path
-from nsifit.io.runfile import read_run
-from nsifit.plots.corner import posterior_samples
-
-FORMATS = ("getdist", "csv")
+from nsifit.io.export import FORMATS, write_csv, write_getdist
 
 
 def register(sub):
@@ -25,28 +19,20 @@ def register(sub):
 def cmd_export(args):
     if args.format not in FORMATS:
         raise NsifitError(f"unknown export format '{args.format}'; valid: {', '.join(FORMATS)}")
-    run = read_run(args.output)
-    samples, diag = posterior_samples(run)
-    burn = diag["burn_in"]
-    log_prob = run.log_prob[burn:].reshape(-1)
-    blobs = {k: v[burn:].reshape(-1) for k, v in run.blobs.items()}
-    names = run.names
+    run = api.Run(args.output)
+    burn = run.diagnostics["burn_in"]
+    samples = run.samples()
+    values = np.column_stack([samples[n] for n in run.names])
+    log_prob = run.data.log_prob[burn:].reshape(-1)
     if args.format == "csv":
-        with atomic_path(args.file) as tmp, open(tmp, "w", newline="") as f:
-            writer = csv.writer(f)
-            writer.writerow(["log_posterior", *names, *blobs])
-            writer.writerows(np.column_stack([log_prob, samples, *blobs.values()]).tolist())
+        blobs = {k: v[burn:].reshape(-1) for k, v in run.data.blobs.items()}
+        write_csv(args.file, run.names, values, log_prob, blobs)
         print(f"wrote {args.file}")
         return
-    root = str(args.file).removesuffix(".txt")
-    table = np.column_stack([np.ones(len(log_prob)), -log_prob, samples])
-    with atomic_path(root + ".txt") as tmp:
-        np.savetxt(tmp, table, fmt="%.10e")
-    lines = [f"{n}\t{_latex(run.params[n])}" for n in names]
-    with atomic_path(root + ".paramnames") as tmp:
-        Path(tmp).write_text("\n".join(lines) + "\n")
-    print(f"wrote {root}.txt and {root}.paramnames ({len(table)} samples, weight 1, -log posterior, "
-          f"{', '.join(names)}; physical units)")
+    latex = {n: _latex(run.data.params[n]) for n in run.names}
+    files = write_getdist(args.file, run.names, latex, values, log_prob)
+    print(f"wrote {files[0]} and {files[1]} ({len(log_prob)} samples, weight 1, -log posterior, "
+          f"{', '.join(run.names)}; physical units)")
 
 
 def _latex(meta):

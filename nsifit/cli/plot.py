@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from nsifit.cli.profile import read_profiles
+from nsifit.io.profilefile import read_profiles
 from nsifit.plots.profiles import plot_profiles
 
 

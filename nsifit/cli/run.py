@@ -1,13 +1,10 @@
 """`nsifit run`: sample a config with emcee into HDF5 (resumable), then a corner plot beside it."""
 
 from importlib import resources
-from pathlib import Path
 
 import yaml
 
-from nsifit.inference.config import load_config
-from nsifit.inference.posterior import Posterior
-from nsifit.inference.samplers.ensemble import run
+from nsifit import api
 
 QUICKSTART = "quickstart.yaml"
 
@@ -35,28 +32,16 @@ def quickstart_path():
 
 
 def cmd_run(args):
-    overrides = {f"sampler.{k}": v for k, v in (("steps", args.steps), ("walkers", args.walkers),
-                                                ("seed", args.seed), ("pool", args.pool),
-                                                ("max_steps", args.max_steps)) if v is not None}
-    if args.converge:
-        overrides["sampler.converge"] = True
-    if args.output:
-        overrides["output"] = args.output
-    if args.config:
-        source = args.config
-    else:
-        source = yaml.safe_load(quickstart_path().read_text())
-    config = load_config(source, overrides)
-    posterior = Posterior(config, args.data_dir)
-    _, diag = run(config, posterior, resume=args.resume, force=args.force)
-    out = Path(config.output)
-    print(f"wrote {out}: {diag['steps']} steps x {diag['walkers']} walkers, acceptance "
+    source = args.config or yaml.safe_load(quickstart_path().read_text())
+    run = api.run(source, output=args.output, steps=args.steps, walkers=args.walkers, seed=args.seed,
+                  pool=args.pool, converge=args.converge, max_steps=args.max_steps, resume=args.resume,
+                  force=args.force, data_dir=args.data_dir)
+    diag = run.diagnostics
+    print(f"wrote {run.path}: {diag['steps']} steps x {diag['walkers']} walkers, acceptance "
           f"{diag['acceptance']:.2f}, tau = {', '.join(f'{t:.1f}' for t in diag['tau'])} "
-          f"({', '.join(posterior.names)})")
+          f"({', '.join(run.names)})")
     for note in diag["warnings"]:
         print(f"warning: {note}")
     if not args.no_plot:
-        from nsifit.plots.corner import corner_plot
-        plot = out.with_suffix(".png")
-        corner_plot([out], plot)
+        plot = run.corner(run.path.with_suffix(".png"))
         print(f"wrote {plot}")

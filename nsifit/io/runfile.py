@@ -39,7 +39,7 @@ CHUNK_STEPS = 64
 
 
 @dataclass
-class Run:
+class RunData:
     """The valid part of a run file, in memory (internal coordinates in `chain`)."""
 
     path: str
@@ -93,7 +93,7 @@ def read_run(path):
             raise StorageError(f"{path}: incomplete nsifit run file ({err})") from None
     if len(chain) < n:
         raise StorageError(f"{path}: truncated: iteration counter {n} but only {len(chain)} steps stored")
-    return Run(str(path), attrs, params, files, chain, log_prob, blobs, accepted, state)
+    return RunData(str(path), attrs, params, files, chain, log_prob, blobs, accepted, state)
 
 
 def _checkpoint(group, n, nwalkers):

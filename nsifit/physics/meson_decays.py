@@ -118,10 +118,21 @@ import math
 
 import numpy as np
 
-from ..constants import (GAMMA_B_CHARGED_MEV, GAMMA_B_NEUTRAL_MEV, GAMMA_K_CHARGED_MEV, GAMMA_K_LONG_MEV,
-                         GAMMA_K_SHORT_MEV, M_B_CHARGED_MEV, M_B_NEUTRAL_MEV, M_K_CHARGED_MEV,
-                         M_K_NEUTRAL_MEV, M_KSTAR_CHARGED_MEV, M_KSTAR_NEUTRAL_MEV, M_PI0_MEV,
-                         M_PI_CHARGED_MEV)
+from ..constants import (
+    GAMMA_B_CHARGED_MEV,
+    GAMMA_B_NEUTRAL_MEV,
+    GAMMA_K_CHARGED_MEV,
+    GAMMA_K_LONG_MEV,
+    GAMMA_K_SHORT_MEV,
+    M_B_CHARGED_MEV,
+    M_B_NEUTRAL_MEV,
+    M_K_CHARGED_MEV,
+    M_K_NEUTRAL_MEV,
+    M_KSTAR_CHARGED_MEV,
+    M_KSTAR_NEUTRAL_MEV,
+    M_PI0_MEV,
+    M_PI_CHARGED_MEV,
+)
 
 D, S, B = 0, 1, 2          # down-type mass-basis indices
 

@@ -98,7 +98,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..constants import (CKM_A, CKM_ETA_BAR, CKM_LAMBDA, CKM_RHO_BAR, E_CHARGE, ELECTRIC_CHARGE)
+from ..constants import (
+    CKM_A,
+    CKM_ETA_BAR,
+    CKM_LAMBDA,
+    CKM_RHO_BAR,
+    E_CHARGE,
+    ELECTRIC_CHARGE,
+)
 
 UP_QUARKS = ("u", "c", "t")
 DOWN_QUARKS = ("d", "s", "b")

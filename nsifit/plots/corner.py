@@ -15,19 +15,12 @@ from matplotlib.backend_bases import FigureCanvasBase
 from matplotlib.lines import Line2D
 
 from nsifit.errors import NsifitError
-from nsifit.inference.samplers.ensemble import diagnostics
+from nsifit.inference.samplers.diagnostics import posterior_samples
 from nsifit.io.runfile import read_run
 from nsifit.plots.figures import figure_format, save_figure
 
 LEVELS_2D = (0.68, 0.95)
 COLORS = ("C0", "C3", "C2", "C1", "C4", "C5")
-
-
-def posterior_samples(run):
-    """Flat physical samples after burn-in (2 tau) and the diagnostics used."""
-    diag = diagnostics(run.chain, run.accepted)
-    flat = run.chain[diag["burn_in"]:].reshape(-1, run.chain.shape[-1])
-    return run.physical(flat), diag
 
 
 def corner_plot(paths, output, labels=None):

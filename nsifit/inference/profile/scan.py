@@ -315,7 +315,9 @@ def profile(posterior, axes, pool="serial", best=None, starts=8, extra_starts=No
     delta = values - chi2_min
     out = {"axes": list(axes), "names": names, "log": log, "chi2": values, "delta_chi2": delta, "x": x,
            "valid": valid, "method": method, "edm": edm, "nfcn": nfcn, "fit": fit,
-           "chi2_min": chi2_min, "warnings": notes}
+           "chi2_min": chi2_min, "warnings": notes, "methods": METHODS,
+           "thresholds": THRESHOLDS_1D if len(axes) == 1 else THRESHOLDS_2D,
+           "chi2_definition": __doc__.split("\n\n")[1]}
     if len(axes) == 1:
         out["intervals"] = {t: intervals_1d(axes[0].values, delta, t, axes[0].log) for t in THRESHOLDS_1D}
     return out

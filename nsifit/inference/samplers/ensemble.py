@@ -7,12 +7,10 @@ RandomState seeded with the run's seed and saved with every flush, so the same s
 gives the same chain, with or without interruptions.
 """
 
-import logging
 import math
 import secrets
 import sys
 import time
-import warnings
 from pathlib import Path
 
 import emcee
@@ -20,16 +18,16 @@ import numpy as np
 import yaml
 from tqdm import tqdm
 
-from nsifit.errors import ConfigError, NsifitError
+from nsifit.errors import ConfigError
 from nsifit.inference.config import parse_pool
 from nsifit.inference.parallel import open_pool
+from nsifit.inference.samplers.diagnostics import diagnostics, estimate_tau
 from nsifit.inference.samplers.moves import ensemble_moves
 from nsifit.io.runfile import H5Backend, read_run
 
 INIT_ATTEMPTS = 100
 NON_STATISTICAL = {"sampler": ("steps", "converge", "tau_factor", "max_steps", "pool", "chunk_size",
                                "flush_steps", "flush_seconds", "progress"), "output": None}
-MIN_TAU_MULTIPLE = 50
 
 
 def _rows(posterior, x):
@@ -181,39 +179,3 @@ def _advance(sampler, state, s, show):
                                 tau=f"{np.max(tau):.0f}")
     finally:
         bar.close()
-
-
-def estimate_tau(chain):
-    """Integrated autocorrelation time per parameter (emcee, quiet: short chains give estimates)."""
-    logger = logging.getLogger("emcee.autocorr")      # quiet=True still logs its warning
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return emcee.autocorr.integrated_time(chain, quiet=True)
-    except (ValueError, FloatingPointError):
-        return np.full(chain.shape[-1], np.nan)
-    finally:
-        logger.setLevel(level)
-
-
-def diagnostics(chain, accepted, tau_factor=MIN_TAU_MULTIPLE):
-    """tau, N/tau, ESS, acceptance and burn-in for a chain (steps, walkers, ndim); warnings as text."""
-    steps, nwalkers, _ = chain.shape
-    if steps < 2:
-        raise NsifitError(f"the chain has {steps} step(s); nothing to analyse")
-    tau = estimate_tau(chain)
-    tau_max = float(np.max(tau)) if np.all(np.isfinite(tau)) else math.nan
-    burn = int(min(2 * tau_max, steps // 2)) if math.isfinite(tau_max) else steps // 2
-    acceptance = np.asarray(accepted) / steps
-    notes = []
-    if not math.isfinite(tau_max) or steps < tau_factor * tau_max:
-        notes.append(f"chain shorter than {tau_factor:g} tau ({steps} steps, tau = {tau_max:.1f}): "
-                     "tau, ESS and intervals are unreliable; run longer (--resume --steps N, or converge)")
-    if np.any(acceptance < 0.05):
-        notes.append(f"{int(np.sum(acceptance < 0.05))} walker(s) with acceptance < 5% (stuck walkers?)")
-    return {"steps": steps, "walkers": nwalkers, "tau": tau.tolist(), "n_over_tau": (steps / tau).tolist(),
-            "ess": ((steps - burn) * nwalkers / tau).tolist(), "burn_in": burn,
-            "acceptance": float(np.mean(acceptance)), "acceptance_min": float(np.min(acceptance)),
-            "converged": not notes or not notes[0].startswith("chain shorter"), "warnings": notes}

@@ -1,0 +1,108 @@
+"""Profile-likelihood scans in HDF5: /profile/<scan-name> in a run file or a file of its own.
+
+Layout of /profile/<name> (names of the scanned parameters joined by '-'): one dataset per axis
+(physical values; attrs unit, label, log, log_scale), `chi2`, `delta_chi2`, `nuisances/<name>` (the
+best value of every other sampled parameter at each grid point), `status/{valid,method,edm,nfcn}`,
+and `best_fit` (the global fit as attributes, every start's minimum as `minima*` datasets). Attributes:
+parameters, chi2_min, chi2_definition, thresholds, thresholds_cl, methods, pool, seed, warnings,
+intervals (1D scans). Adding a scan rewrites the file atomically.
+"""
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+from nsifit.errors import StorageError
+from nsifit.io.files import atomic_path, open_h5, write_metadata
+
+
+def file_stamp(path):
+    """(size, mtime) of a file, None when absent: a change means someone else is writing it."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return st.st_size, st.st_mtime_ns
+
+
+def write_profile(path, name, result, posterior, config_yaml, settings, stamp=None):
+    """Add /profile/<name> to `path` (a run file, or a new file with the run metadata), atomically:
+    a copy gets the group and replaces the file. Refused when the file changed since `stamp` (a run
+    still writing it would lose its later steps to the replacement)."""
+    path = Path(path)
+    if path.is_file():
+        open_h5(path).close()          # refuse non-nsifit files with a clear message
+    with atomic_path(path) as tmp:
+        if path.is_file():
+            shutil.copyfile(path, tmp)
+        with h5py.File(tmp, "a" if path.is_file() else "w", libver="latest") as h5:
+            if "nsifit_version" not in h5.attrs:
+                write_metadata(h5, posterior, config_yaml, settings["seed"])
+            group = h5.require_group("profile")
+            if name in group:
+                del group[name]
+            _write_group(group.create_group(name), result, posterior, settings)
+        if stamp is not None and file_stamp(path) != stamp:
+            raise StorageError(f"{path} changed while profiling (a run still writing it?); "
+                               "write the scan elsewhere with -o")
+
+
+def _write_group(g, result, posterior, settings):
+    to_phys = posterior.to_physical(result["x"].reshape(-1, posterior.ndim))
+    shape = result["chi2"].shape
+    g.attrs.update({"parameters": np.array(result["names"], dtype=h5py.string_dtype()),
+                    "chi2_min": result["chi2_min"], "chi2_definition": result["chi2_definition"],
+                    "thresholds": list(result["thresholds"]), "thresholds_cl": json.dumps(result["thresholds"]),
+                    "methods": np.array(result["methods"], dtype=h5py.string_dtype()),
+                    "pool": settings["pool"], "seed": settings["seed"],
+                    "warnings": json.dumps(result["warnings"])})
+    if "intervals" in result:
+        g.attrs["intervals"] = json.dumps({f"{t:.2f}": v for t, v in result["intervals"].items()})
+    for axis in result["axes"]:
+        p = posterior.sampled[posterior.names.index(axis.name)]
+        ds = g.create_dataset(axis.name, data=axis.values)
+        ds.attrs.update({"unit": p.unit, "label": p.label, "log": axis.log, "log_scale": p.log_scale})
+    g.create_dataset("chi2", data=result["chi2"])
+    g.create_dataset("delta_chi2", data=result["delta_chi2"])
+    nuis = g.create_group("nuisances")
+    for p in posterior.sampled:
+        if p.name not in result["names"]:
+            nuis.create_dataset(p.name, data=to_phys[p.name].reshape(shape)).attrs["unit"] = p.unit
+    status = g.create_group("status")
+    for key in ("valid", "method", "edm", "nfcn"):
+        status.create_dataset(key, data=result[key])
+    fit = g.create_group("best_fit")
+    best = result["fit"]["best"]
+    fit.attrs.update({k: float(v[0]) for k, v in posterior.to_physical(best.x).items()})
+    fit.attrs.update({"chi2": best.chi2, "valid": best.valid, "edm": best.edm, "nfcn": best.nfcn})
+    minima = result["fit"]["minima"]
+    xs = np.array([m.x for m in minima])
+    fit.create_dataset("minima", data=np.column_stack(list(posterior.to_physical(xs).values())))
+    fit["minima"].attrs["columns"] = np.array(posterior.names, dtype=h5py.string_dtype())
+    for key in ("chi2", "valid", "edm", "nfcn"):
+        fit.create_dataset(f"minima_{key}", data=np.array([getattr(m, key) for m in minima]))
+
+
+def read_profiles(path, names=None):
+    """The profile scans of a file as dicts (axes, labels, delta_chi2, best fit, status)."""
+    with open_h5(path) as h5:
+        if "profile" not in h5 or not len(h5["profile"]):
+            raise StorageError(f"{path}: no profile scans (run `nsifit profile` first)")
+        available = list(h5["profile"])
+        out = []
+        for name in names or available:
+            if name not in available:
+                raise StorageError(f"{path}: no profile scan '{name}'; available: {', '.join(available)}")
+            g = h5["profile"][name]
+            params = [str(p) for p in g.attrs["parameters"]]
+            out.append({"name": name, "params": params,
+                        "axes": [g[p][:] for p in params], "log": [bool(g[p].attrs["log"]) for p in params],
+                        "labels": [str(g[p].attrs["label"]) for p in params],
+                        "delta_chi2": g["delta_chi2"][:], "valid": g["status/valid"][:],
+                        "best": {p: float(g["best_fit"].attrs[p]) for p in params},
+                        "intervals": json.loads(g.attrs.get("intervals", "{}"))})
+    return out
