@@ -2,16 +2,12 @@
 
 import numpy as np
 
-from nsifit.errors import ConfigError, DataError
+from nsifit.errors import DataError
 from nsifit.physics import electron_scattering as es
 from nsifit.physics import oscillation as osc
 from nsifit.plugins import stats
 from nsifit.plugins.base import Likelihood
-
-CHOICES = {"flavour_model": ("incoherent_mass_states", "equipartition"),
-           "mixing": ("vacuum", "msw"),
-           "interference": (True, False),
-           "statistic": ("pee", "shift")}
+from nsifit.plugins.options import Option
 
 
 class Borexino7Be(Likelihood):
@@ -46,15 +42,14 @@ class Borexino7Be(Likelihood):
     default_dataset = "borexino_2011"
     required_fields = ("pee", "pee_sigma", "lines", "recoil_window_mev", "oscillation",
                        "solar_centre_electron_density")
-    options = {"flavour_model": "incoherent_mass_states", "mixing": "vacuum", "interference": True,
-               "statistic": "pee"}
+    options = {"flavour_model": Option("incoherent_mass_states", "neutrino state at Earth",
+                                       choices=("incoherent_mass_states", "equipartition")),
+               "mixing": Option("vacuum", "mass-state weights P_i", choices=("vacuum", "msw")),
+               "interference": Option(True, "keep the SM x Z' interference term", kind="bool"),
+               "statistic": Option("pee", "Gaussian in P_inf (pee) or in its Z' shift (shift)",
+                                   choices=("pee", "shift"))}
 
     def setup(self):
-        for key, valid in CHOICES.items():
-            if self.option_values[key] not in valid:
-                raise ConfigError(f"borexino_7be option '{key}' must be one of "
-                                  f"{', '.join(str(v).lower() for v in valid)}, "
-                                  f"got {self.option_values[key]!r}")
         ds = self.dataset
         self.pee, self.pee_sigma = ds.number("pee"), ds.number("pee_sigma")
         window = ds["recoil_window_mev"]

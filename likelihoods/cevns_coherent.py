@@ -37,6 +37,7 @@ from nsifit.physics import cevns
 from nsifit.physics.cevns_detector import build_response, build_time_efficiency
 from nsifit.plugins import datasets
 from nsifit.plugins.base import Likelihood, Nuisance
+from nsifit.plugins.options import Option
 
 REQUIRED = ("targets", "molar_mass_g_per_mol", "mass_kg", "distance_m", "pot",
             "nu_per_flavour_per_pot", "response", "published_sm", "published_observed", "likelihood")
@@ -91,31 +92,24 @@ class CevnsCoherent(Likelihood):
 
     name = "cevns_coherent"
     requires = ("g_p", "g_n", "m_zp_mev")
-    options = {"datasets": ["csi_2021", "lar_2020"]}
-    nuisances = (ALPHA, BETA)
+    options = {"datasets": Option(["csi_2021", "lar_2020"], "COHERENT data sets combined", kind="names")}
+    dataset_option = "datasets"        # `dataset: x` is shorthand for `datasets: [x]`
+    nuisances = (ALPHA, BETA)          # their widths come from the csi_2017 data file (nuisances_for)
 
-    def __init__(self, dataset=None, data_dir=None, **options):
-        if dataset is not None:            # `dataset: x` is shorthand for `datasets: [x]`
-            if "datasets" in options:
-                raise ConfigError("likelihood 'cevns_coherent': give either 'dataset' or 'datasets', not both")
-            options["datasets"] = [dataset]
-        super().__init__(None, data_dir, **options)
+    @classmethod
+    def nuisances_for(cls, option_values, data_dir=None):
+        """alpha, beta exist only when a single-bin dataset (csi_2017) is used; widths from its file."""
+        for name in option_values["datasets"]:
+            lk = datasets.load(cls.name, name, data_dir, REQUIRED)["likelihood"]
+            if lk["kind"] == "single_bin_nuisances":
+                return (replace(ALPHA, sigma=lk["sigma_alpha"]), replace(BETA, sigma=lk["sigma_beta"]))
+        return ()
 
     def setup(self):
         names = self.option_values["datasets"]
-        if not isinstance(names, (list, tuple)) or not names or not all(isinstance(n, str) for n in names) \
-                or len(set(names)) != len(names):
-            valid = ", ".join(datasets.available(self.name, self.data_dir))
-            raise ConfigError("option 'datasets' of likelihood 'cevns_coherent' must be a non-empty "
-                              f"list of distinct names from {valid}")
         self.sets = {n: datasets.load(self.name, n, self.data_dir, REQUIRED) for n in names}
         self.kernel = cevns.CevnsKernel([detector_from_dataset(ds) for ds in self.sets.values()])
         self.n_sm_computed = dict(zip(names, self.kernel.counts_sm()))
-        self.nuisances = ()
-        for ds in self.sets.values():      # the nuisances exist only when their dataset is used
-            lk = ds["likelihood"]
-            if lk["kind"] == "single_bin_nuisances":
-                self.nuisances = (replace(ALPHA, sigma=lk["sigma_alpha"]), replace(BETA, sigma=lk["sigma_beta"]))
 
     @property
     def data_files(self):

@@ -5,6 +5,7 @@ import numpy as np
 from nsifit.physics import recast
 from nsifit.plugins import stats
 from nsifit.plugins.base import Likelihood
+from nsifit.plugins.options import Option
 
 
 class InvisibleSearch(Likelihood):
@@ -18,10 +19,12 @@ class InvisibleSearch(Likelihood):
 
     requires = ("electron_epsilon_eff", "branching_ratios", "gamma_total_mev", "gamma_phi_ee_mev",
                 "m_zp_mev", "m_phi_mev", "br_inv")
-    options = {"recast": "physics"}
+    options = {"recast": Option("physics", "physics: P_missing from the decay lengths; seed: seed 000 "
+                                           "sect. 3's Br(inv) ratio without decay lengths",
+                                choices=recast.RECAST_MODES)}
 
     def setup(self):
-        self.mode = recast.check_mode(self.option_values["recast"])
+        self.mode = self.option_values["recast"]
         table = self.dataset.table()
         self.m_table, self.eps_table = np.array(table["m_zp_mev"]), np.array(table["epsilon"])
         self.distance_cm = self.dataset.number("escape_distance_cm")

@@ -2,10 +2,10 @@
 
 import numpy as np
 
-from nsifit.errors import ConfigError, unknown
 from nsifit.physics import recast
 from nsifit.plugins import stats
 from nsifit.plugins.base import Likelihood
+from nsifit.plugins.options import Option
 
 LIMIT_COLUMNS = {"weakest": "epsilon_weakest", "strongest": "epsilon_strongest"}
 
@@ -32,13 +32,14 @@ class Na48_2(Likelihood):
     name = "na48_2"
     requires = ("pi0_epsilon_eff", "pi0_epsilon_eff_seed", "br_ee", "gamma_total_mev", "m_zp_mev")
     default_dataset = "na48_2_2015"
-    options = {"recast": "physics", "limit": "weakest"}
+    options = {"recast": Option("physics", "physics: prompt fraction from the decay length; seed: Br(ee) only",
+                                choices=recast.RECAST_MODES),
+               "limit": Option("weakest", "which of the two published limit curves per mass bin",
+                               choices=tuple(LIMIT_COLUMNS))}
 
     def setup(self):
-        self.mode = recast.check_mode(self.option_values["recast"])
+        self.mode = self.option_values["recast"]
         column = self.option_values["limit"]
-        if column not in tuple(LIMIT_COLUMNS):      # tuple: an unhashable value is just invalid
-            raise ConfigError(unknown("na48_2 limit", column, LIMIT_COLUMNS))
         ds, table = self.dataset, self.dataset.table()
         self.low, self.high = np.array(table["m_low_mev"]), np.array(table["m_high_mev"])
         self.eps_bin = np.array(table[LIMIT_COLUMNS[column]])

@@ -2,9 +2,9 @@
 
 import numpy as np
 
-from nsifit.errors import ConfigError, unknown
 from nsifit.plugins import stats
 from nsifit.plugins.base import Likelihood
+from nsifit.plugins.options import Option
 
 CONSTRUCTIONS = {"one_sided_gaussian": stats.one_sided_gaussian,
                  "poisson_zero_count": stats.poisson_zero_count}
@@ -29,16 +29,12 @@ class Na62Kmunu(Likelihood):
     name = "na62_kmunu"
     requires = ("g_nu_mumu", "m_zp_mev", "br_inv")
     default_dataset = "seed000_eq32"
-    options = {"construction": "one_sided_gaussian", "invisible_only": True}
+    options = {"construction": Option("one_sided_gaussian", "statistical reading of the 90% CL limit",
+                                      choices=tuple(CONSTRUCTIONS)),
+               "invisible_only": Option(True, "count only Z' -> invisible (Br_inv x rate)", kind="bool")}
 
     def setup(self):
-        construction = self.option_values["construction"]
-        if construction not in tuple(CONSTRUCTIONS):      # tuple: an unhashable value is just invalid
-            raise ConfigError(unknown("na62_kmunu construction", construction, CONSTRUCTIONS))
-        if not isinstance(self.option_values["invisible_only"], bool):
-            raise ConfigError("na62_kmunu option 'invisible_only' must be true or false, "
-                              f"got {self.option_values['invisible_only']!r}")
-        self.construction = CONSTRUCTIONS[construction]
+        self.construction = CONSTRUCTIONS[self.option_values["construction"]]
         ds = self.dataset
         self.g_over_m = ds.number("limit.coupling") / ds.number("limit.reference_mass_mev")
         self.m_min, self.m_max = ds.number("mass_range_mev.min"), ds.number("mass_range_mev.max")

@@ -2,10 +2,10 @@
 
 import numpy as np
 
-from nsifit.errors import ConfigError, unknown
 from nsifit.physics import nsi
 from nsifit.plugins import stats
 from nsifit.plugins.base import Likelihood
+from nsifit.plugins.options import Option
 
 SOLUTIONS = ("LMA", "LMA-Dark")
 CONVENTIONS = ("global", "seed")
@@ -38,17 +38,14 @@ class SolarLma(Likelihood):
     name = "solar_lma"
     requires = ("nsi_matrix_e", "nsi_matrix_p", "nsi_matrix_n")
     default_dataset = "seed000_windows"
-    options = {"solution": "LMA", "convention": "global", "nn_over_np": nsi.SOLAR_CENTRE_NN_OVER_NP}
+    options = {"solution": Option("LMA", "which window of the global fits", choices=SOLUTIONS),
+               "convention": Option("global", "NSI normalisation: global (the fits') or seed (halved)",
+                                    choices=CONVENTIONS),
+               "nn_over_np": Option(nsi.SOLAR_CENTRE_NN_OVER_NP, "N_n/N_p at the solar centre",
+                                    kind="number", minimum=0.0)}
 
     def setup(self):
         opts = self.option_values
-        if opts["solution"] not in SOLUTIONS:
-            raise ConfigError(unknown("solar_lma solution", opts["solution"], SOLUTIONS))
-        if opts["convention"] not in CONVENTIONS:
-            raise ConfigError(unknown("solar_lma convention", opts["convention"], CONVENTIONS))
-        nn = opts["nn_over_np"]
-        if isinstance(nn, bool) or not isinstance(nn, (int, float)) or not 0 <= nn < float("inf"):
-            raise ConfigError(f"solar_lma option 'nn_over_np' must be a finite number >= 0, got {nn!r}")
         key = f"windows.{opts['solution']}"
         self.low, self.high = self.dataset.number(f"{key}.low"), self.dataset.number(f"{key}.high")
         self.edge_fraction = self.dataset.number(f"{key}.edge_width") / (self.high - self.low)

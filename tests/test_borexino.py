@@ -244,5 +244,5 @@ def test_borexino_vectorized_equals_pointwise():
 
 
 def test_borexino_bad_option_names_valid_choices():
-    with pytest.raises(ConfigError, match="incoherent_mass_states, equipartition"):
+    with pytest.raises(ConfigError, match="equipartition, incoherent_mass_states"):
         borexino(m_zp=10.0, g_zp=1e-4, flavour_model="coherent")

@@ -49,9 +49,9 @@ def test_data_dir_that_is_a_file_is_reported_as_not_a_directory(tmp_path):
 
 
 @pytest.mark.parametrize("plugin, options, fragment", [
-    ("na48_2", {"limit": ["a"]}, "unknown na48_2 limit"),
-    ("na62_kmunu", {"construction": ["a"]}, "unknown na62_kmunu construction"),
-    ("na62_kmunu", {"invisible_only": "nope"}, "'invisible_only' must be true or false"),
+    ("na48_2", {"limit": ["a"]}, "option 'limit' of likelihood 'na48_2': unknown value"),
+    ("na62_kmunu", {"construction": ["a"]}, "option 'construction' of likelihood 'na62_kmunu': unknown value"),
+    ("na62_kmunu", {"invisible_only": "nope"}, "'invisible_only' of likelihood 'na62_kmunu' must be true or false"),
     ("cevns_coherent", {"datasets": 5}, "must be a non-empty list"),
     ("cevns_coherent", {"datasets": [["csi_2021"]]}, "must be a non-empty list"),
     ("cevns_coherent", {"dataset": ["csi_2021"]}, "must be a non-empty list"),

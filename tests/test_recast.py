@@ -102,5 +102,6 @@ def test_rate_over_limit_zero_outside_curve():
 
 
 def test_unknown_recast_mode_is_a_config_error():
+    from nsifit_likelihoods.na64_invisible import Na64Invisible
     with pytest.raises(ConfigError, match="physics, seed"):
-        recast.check_mode("ilten")
+        Na64Invisible(recast="ilten")

@@ -142,7 +142,7 @@ def load_config(source, overrides=None):
     if data_dir is not None and not isinstance(data_dir, str):
         _fail("data_dir", f"expected a directory path, got {data_dir!r}")
     likelihoods = _likelihoods(raw.get("likelihoods"), model_name, data_dir)
-    params = _params(_mapping("params", raw["params"]), MODELS[model_name], likelihoods)
+    params = _params(_mapping("params", raw["params"]), MODELS[model_name], likelihoods, data_dir)
     sampler = _sampler(_mapping("sampler", raw.get("sampler")))
     output = raw.get("output", f"chains/{Path(path).stem if path else 'run'}.h5")
     if not isinstance(output, str) or not output:
@@ -167,6 +167,10 @@ def _likelihoods(raw, model_name, data_dir):
         options = dict(_mapping(f"likelihoods.{name}", options))
         cls = registry.get_plugin_class(name)
         _check_keys(f"likelihoods.{name}", options, ["dataset", *cls.options])
+        try:
+            cls.validated_options(options)
+        except ConfigError as err:
+            _fail(f"likelihoods.{name}", str(err))
         if "dataset" in options:
             try:
                 choices = datasets.available(name, data_dir)
@@ -179,9 +183,12 @@ def _likelihoods(raw, model_name, data_dir):
     return out
 
 
-def _params(raw, model, likelihoods):
-    nuisances = {n.name: n for name in likelihoods
-                 for n in registry.get_plugin_class(name).nuisances}
+def _params(raw, model, likelihoods, data_dir):
+    nuisances = {}
+    for name, options in likelihoods.items():
+        cls = registry.get_plugin_class(name)
+        values = cls.validated_options(options)
+        nuisances.update({n.name: n for n in cls.nuisances_for(values, data_dir)})
     valid = list(model.parameter_names) + list(nuisances)
     specs = {}
     for name, spec in raw.items():

@@ -25,18 +25,10 @@ geometry read from data/.
 
 import numpy as np
 
-from nsifit.errors import ConfigError, unknown
 from nsifit.physics.widths import INVISIBLE, VISIBLE_AT_DECAY, lab_decay_length_cm
 
 RECAST_MODES = ("physics", "seed")
 _LARGE = 1.0e12        # caps distance/length ratios so that 0 * inf never occurs
-
-
-def check_mode(mode):
-    """Validate the `recast` option (ConfigError naming the valid choices)."""
-    if mode not in RECAST_MODES:
-        raise ConfigError(unknown("recast mode", mode, RECAST_MODES))
-    return mode
 
 
 # --- limit curves -----------------------------------------------------------------------------

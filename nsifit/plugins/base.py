@@ -18,6 +18,7 @@ import numpy as np
 
 from nsifit.errors import ConfigError, unknown
 from nsifit.plugins import datasets
+from nsifit.plugins.options import declared
 from nsifit.theory.observables import require
 
 
@@ -37,8 +38,9 @@ class Likelihood:
 
     Class attributes: `name` (registry key), `requires` (observable names, checked at
     construction), `default_dataset` (None when the plugin has no data file),
-    `options` (name -> default; anything else is an error), `nuisances` (tuple of
-    Nuisance), `models` (model names it applies to by default; None = all).
+    `options` (name -> nsifit.plugins.options.Option; anything else is an error),
+    `nuisances` (tuple of Nuisance; a plugin whose nuisances depend on its options overrides
+    `nuisances_for`), `models` (model names it applies to by default; None = all).
     Subclasses implement `setup()` (read self.dataset, precompute) and `loglike(obs,
     **nuisance_values)`; a plugin with nuisances must profile them itself when their
     values are not given. `derived(obs)` may add per-point quantities to the output.
@@ -49,16 +51,16 @@ class Likelihood:
     default_dataset = None
     required_fields = ()
     options = {}
+    dataset_option = None      # a list option that `dataset: x` abbreviates as [x] (several datasets)
     nuisances = ()
     models = None
 
     def __init__(self, dataset=None, data_dir=None, **options):
         require(self.requires)
-        for key in options:
-            if key not in self.options:
-                raise ConfigError(unknown(f"option of likelihood '{self.name}'",
-                                          key, list(self.options) + ["dataset"]))
-        self.option_values = {**self.options, **options}
+        if dataset is not None and self.dataset_option:
+            options, dataset = dict(options, dataset=dataset), None
+        self.option_values = self.validated_options(options)
+        self.nuisances = self.nuisances_for(self.option_values, data_dir)
         self.data_dir = data_dir
         self.dataset = None
         dataset = dataset or self.default_dataset
@@ -82,6 +84,30 @@ class Likelihood:
         return dict(self.dataset.files) if self.dataset is not None else {}
 
     @classmethod
+    def validated_options(cls, options):
+        """Every option with its value (given or default), each checked against its declaration.
+
+        `options` may hold `dataset` (the data file, checked where it is loaded), which for a plugin
+        with `dataset_option` stands for that list option with one name."""
+        options = dict(options)
+        if "dataset" in options and cls.dataset_option:
+            if cls.dataset_option in options:
+                raise ConfigError(f"likelihood '{cls.name}': give either 'dataset' or "
+                                  f"'{cls.dataset_option}', not both")
+            options[cls.dataset_option] = [options["dataset"]]
+        options.pop("dataset", None)
+        for key in options:
+            if key not in cls.options:
+                raise ConfigError(unknown(f"option of likelihood '{cls.name}'", key, list(cls.options) + ["dataset"]))
+        return {key: opt.validate(f"option '{key}' of likelihood '{cls.name}'", options[key])
+                if key in options else opt.default for key, opt in declared(cls.options).items()}
+
+    @classmethod
+    def nuisances_for(cls, option_values, data_dir=None):
+        """The nuisance parameters for these (validated) options: the class's by default."""
+        return cls.nuisances
+
+    @classmethod
     def applies_to(cls, model_name):
         return cls.models is None or model_name in cls.models
 
@@ -89,7 +115,8 @@ class Likelihood:
     def info(cls, data_dir=None):
         doc = (cls.__doc__ or "").strip().splitlines()
         return {"name": cls.name, "summary": doc[0] if doc else "",
-                "requires": list(cls.requires), "options": dict(cls.options),
+                "requires": list(cls.requires),
+                "options": {k: opt.describe() for k, opt in declared(cls.options).items()},
                 "nuisances": [n.name for n in cls.nuisances],
                 "default_dataset": cls.default_dataset,
                 "datasets": datasets.available(cls.name, data_dir)}
