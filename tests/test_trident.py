@@ -248,3 +248,20 @@ def test_sm_cross_sections():
     of this implementation; no published EPA number with this form factor was found to compare)."""
     assert tr.sigma_sm_cm2("ccfr") == pytest.approx(7.775e-40, rel=1e-3)
     assert tr.sigma_sm_cm2("charm2") == pytest.approx(3.457e-41, rel=1e-3)
+
+
+@pytest.mark.parametrize("q_perp, q_z", [(30.0, -2.0), (5.0, -1.0)])
+def test_epa_transverse_projection_of_the_nuclear_current(q_perp, q_z):
+    """The EPA weight (Q^2 - x^2)/Q^4: the nucleus momentum P transverse to the photon q and the
+    neutrino k1 (exact elastic kinematics, Fe at rest, E = 160 GeV) has -P_perp^2 = M^2 (Q^2 - x^2)/x^2,
+    x = s/2E, up to O(Q^2/s, M s/E) corrections."""
+    m_fe, e = 52_000.0, 160.0e3
+    q2_abs = q_perp ** 2 + q_z ** 2
+    q = np.array([m_fe - math.sqrt(m_fe ** 2 + q2_abs), q_perp, 0.0, q_z])     # P' = P - q on shell
+    p, k1 = np.array([m_fe, 0, 0, 0.0]), np.array([e, 0, 0, e])
+    s = ta.dot(k1 + q, k1 + q)
+    x = s / (2 * e)
+    gram = np.array([[ta.dot(q, q), ta.dot(q, k1)], [ta.dot(q, k1), 0.0]])
+    c = np.linalg.solve(gram, [ta.dot(p, q), ta.dot(p, k1)])
+    p_perp = p - c[0] * q - c[1] * k1
+    assert -ta.dot(p_perp, p_perp) / m_fe ** 2 == pytest.approx((-ta.dot(q, q) - x * x) / x ** 2, rel=5e-3)

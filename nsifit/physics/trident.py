@@ -18,8 +18,10 @@ derived here for a heavy spin-0 nucleus at rest (transverse, quasi-real photon):
 
 with s = 2 k.q the nu-gamma invariant mass squared, x = s/2E the smallest photon momentum and
 F the Helm form factor (cevns.helm_form_factor, Lewin & Smith 1996). The (Q^2 - x^2)/Q^4 factor
-is the transverse projection of the nuclear current (|P_perp|^2 = M^2 (Q^2 - x^2)/x^2); some
-papers write dQ^2/Q^2 instead, larger by about 1/ln(Q_max/x) (~10 %), which cancels in the ratio.
+is the transverse projection of the nuclear current (|P_perp|^2 = M^2 (Q^2 - x^2)/x^2, valid for
+Q^2 << s, M s/E). Dropping the -x^2 term (int dQ^2/Q^2 F^2, as some papers write) would raise
+sigma_SM for CCFR by 67 % (the rate comes from x near 1/R where Phi is small) but the ratio only
+mildly (the light-Z' bound on g' by +8 %, the contact bound by 0.2 %).
 Left out: the incoherent (diffractive) scattering on single nucleons, for which Ballett et al.,
 JHEP 01 (2019) 119, arXiv:1807.10973 find the EPA unreliable, and the EPA's own error on the
 coherent dimuon rate (they find it reasonable for this channel, their Sect. 3).
