@@ -8,8 +8,17 @@ Schroeder eq. 7.90 with alpha -> e g Q_f X_f / 4 pi):
 
 finite and scale independent when sum_f N_c Q_f X_f = 0 (L_mu - L_tau). At q^2 = 0
 it is e g / (12 pi^2) ln(m_tau^2 / m_mu^2) for L_mu - L_tau (X_mu = +1, X_tau = -1).
-Above a pair threshold (q^2 > 4 m_f^2) the real part is kept; the absorptive part
-is a width effect below the precision of any bound here.
+
+Above a pair threshold (q^2 > 4 m_f^2) the logarithm is complex. With the Feynman
+prescription m^2 - x(1-x) q^2 - i0 it is ln|...| - i pi where x(1-x) q^2 > m^2, i.e. on
+|x - 1/2| < beta/2 (beta = sqrt(1 - 4 m^2/q^2)), so
+
+    Im int_0^1 x(1-x) ln[m^2 - x(1-x) q^2 - i0] dx = -pi (beta/6) (1 + 2 m^2/q^2)
+
+(the R-ratio shape beta (3 - beta^2)/2). `epsilon_lmu_minus_ltau` keeps the real part (its
+callers rely on a real mixing); `epsilon_lmu_minus_ltau_complex` adds the absorptive part and
+`epsilon_lmu_minus_ltau_on_shell_abs` gives |epsilon(m_zp^2)|. Rates go as |epsilon|^2: above
+2 m_mu the real part alone is low by 4.7 % at 250 MeV, 18 % at 500 MeV and 33 % at 1 GeV.
 """
 
 import math
@@ -47,3 +56,30 @@ def epsilon_lmu_minus_ltau(q2_mev2, g_zp):
             + vacuum_polarization_shape(q2 / M_TAU_MEV ** 2)
             - vacuum_polarization_shape(q2 / M_MU_MEV ** 2))
     return E_CHARGE * np.asarray(g_zp) * loop / (2.0 * math.pi ** 2)
+
+
+def vacuum_polarization_shape_complex(z):
+    """int_0^1 x(1-x) ln[1 - z x(1-x) - i0] dx: the real part of vacuum_polarization_shape plus
+    i Im = -i pi (beta/6)(1 + 2/z), beta = sqrt(1 - 4/z), above z = 4 (module docstring)."""
+    z = np.asarray(z, dtype=float)
+    above = z > 4.0
+    z_safe = np.where(above, z, 8.0)
+    beta = np.sqrt(1.0 - 4.0 / z_safe)
+    imag = np.where(above, -math.pi * beta / 6.0 * (1.0 + 2.0 / z_safe), 0.0)
+    return vacuum_polarization_shape(z) + 1j * imag
+
+
+def epsilon_lmu_minus_ltau_complex(q2_mev2, g_zp):
+    """Complex loop-induced L_mu - L_tau mixing at q^2 [MeV^2], absorptive parts above 2 m_mu and
+    2 m_tau included; equal to epsilon_lmu_minus_ltau below 4 m_mu^2."""
+    q2 = np.asarray(q2_mev2, dtype=float)
+    loop = (math.log(M_TAU_MEV ** 2 / M_MU_MEV ** 2) / 6.0
+            + vacuum_polarization_shape_complex(q2 / M_TAU_MEV ** 2)
+            - vacuum_polarization_shape_complex(q2 / M_MU_MEV ** 2))
+    return E_CHARGE * np.asarray(g_zp) * loop / (2.0 * math.pi ** 2)
+
+
+def epsilon_lmu_minus_ltau_on_shell_abs(m_zp_mev, g_zp):
+    """|epsilon(q^2 = m_zp^2)| for L_mu - L_tau: the mixing that enters on-shell rates as |epsilon|^2."""
+    m = np.asarray(m_zp_mev, dtype=float)
+    return np.abs(epsilon_lmu_minus_ltau_complex(m * m, g_zp))
