@@ -38,7 +38,7 @@ class Borexino7Be(Likelihood):
     """
 
     name = "borexino_7be"
-    requires = ("g_e",)
+    requires = ("g_e", "g_nu", "m_zp_mev")
     default_dataset = "borexino_2011"
     required_fields = ("pee", "pee_sigma", "lines", "recoil_window_mev", "oscillation",
                        "solar_centre_electron_density")
@@ -100,9 +100,8 @@ class Borexino7Be(Likelihood):
 
     def rate_cm2(self, obs):
         """Flux-weighted cross section over the recoil window, Tr[rho sigma] summed over the lines."""
-        cpl = obs.couplings
-        return sum(b * es.sigma_cm2(rho, e, self.t_min_mev, self.t_max_mev, cpl.g_nu, obs["g_e"],
-                                    cpl.m_zp_mev, interference=self.option_values["interference"])
+        return sum(b * es.sigma_cm2(rho, e, self.t_min_mev, self.t_max_mev, obs["g_nu"], obs["g_e"],
+                                    obs["m_zp_mev"], interference=self.option_values["interference"])
                    for (e, b), rho in zip(self.lines, self.rhos))
 
     def loglike(self, obs):

@@ -91,7 +91,7 @@ class CevnsCoherent(Likelihood):
     """COHERENT CEvNS counts (CsI 2017/2021, LAr 2020) with the Z' recoil propagator."""
 
     name = "cevns_coherent"
-    requires = ("g_p", "g_n", "m_zp_mev")
+    requires = ("g_nu", "g_p", "g_n", "m_zp_mev")
     options = {"datasets": Option(["csi_2021", "lar_2020"], "COHERENT data sets combined", kind="names")}
     dataset_option = "datasets"        # `dataset: x` is shorthand for `datasets: [x]`
     nuisances = (ALPHA, BETA)          # their widths come from the csi_2017 data file (nuisances_for)
@@ -121,7 +121,7 @@ class CevnsCoherent(Likelihood):
     def ratios(self, obs):
         """{dataset: R(theta)} for the points of `obs`, computed once per batch."""
         def compute():
-            counts = self.kernel.counts(obs.couplings.g_nu, obs["g_p"], obs["g_n"], obs["m_zp_mev"])
+            counts = self.kernel.counts(obs["g_nu"], obs["g_p"], obs["g_n"], obs["m_zp_mev"])
             return {n: counts[:, i] / self.n_sm_computed[n] for i, n in enumerate(self.sets)}
         return obs.memo((id(self), "ratios"), compute)
 

@@ -18,7 +18,7 @@ class InvisibleSearch(Likelihood):
     """
 
     requires = ("electron_epsilon_eff", "branching_ratios", "gamma_total_mev", "gamma_phi_ee_mev",
-                "m_zp_mev", "m_phi_mev", "br_inv")
+                "m_zp_mev", "m_phi_mev", "br_inv", "pure_dark_photon")
     options = {"recast": Option("physics", "physics: P_missing from the decay lengths; seed: seed 000 "
                                            "sect. 3's Br(inv) ratio without decay lengths",
                                 choices=recast.RECAST_MODES)}
@@ -46,7 +46,7 @@ class InvisibleSearch(Likelihood):
             p = recast.missing_probability(obs["branching_ratios"], obs["gamma_total_mev"], m, energies,
                                            weights, self.distance_cm, obs["gamma_phi_ee_mev"],
                                            obs["m_phi_mev"])
-        return np.where(recast.pure_dark_photon(obs.couplings), 1.0, p)
+        return np.where(obs["pure_dark_photon"], 1.0, p)
 
     def loglike(self, obs):
         eps_limit = recast.limit_loglog(obs["m_zp_mev"], self.m_table, self.eps_table)

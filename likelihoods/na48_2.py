@@ -30,7 +30,8 @@ class Na48_2(Likelihood):
     """
 
     name = "na48_2"
-    requires = ("pi0_epsilon_eff", "pi0_epsilon_eff_seed", "br_ee", "gamma_total_mev", "m_zp_mev")
+    requires = ("pi0_epsilon_eff", "pi0_epsilon_eff_seed", "br_ee", "gamma_total_mev", "m_zp_mev",
+                "pure_dark_photon")
     default_dataset = "na48_2_2015"
     options = {"recast": Option("physics", "physics: prompt fraction from the decay length; seed: Br(ee) only",
                                 choices=recast.RECAST_MODES),
@@ -56,7 +57,7 @@ class Na48_2(Likelihood):
         else:
             p = recast.prompt_probability(obs["br_ee"], obs["gamma_total_mev"], obs["m_zp_mev"],
                                           self.energy_mev, self.distance_cm)
-        return np.where(recast.pure_dark_photon(obs.couplings), 1.0, p)
+        return np.where(obs["pure_dark_photon"], 1.0, p)
 
     def loglike(self, obs):
         eps_eff = obs["pi0_epsilon_eff_seed" if self.mode == "seed" else "pi0_epsilon_eff"]

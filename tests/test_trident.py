@@ -62,6 +62,8 @@ def test_spinor_sums_and_trace_route(point):
     u, v = ta.spinors(p1, "u"), ta.spinors(p2, "v")
     ubar = np.einsum("...ai,ab->...ib", u.conj(), ta.GAMMA[0])
     assert np.allclose(np.einsum("...ai,...ib->...ab", u, ubar), ta.slash(p1) + m * one, atol=1e-9)
+    vbar = np.einsum("...ai,ab->...ib", v.conj(), ta.GAMMA[0])
+    assert np.allclose(np.einsum("...ai,...ib->...ab", v, vbar), ta.slash(p2) - m * one, atol=1e-9)
     n = ta.neutrino_current(k1, k2)
     traces = np.zeros((2,) + p1.shape[:-1])
     for eps in ta.polarisations(q):

@@ -44,8 +44,14 @@ from pathlib import Path
 import numpy as np
 from scipy.interpolate import CubicSpline
 
-from ..constants import (ALPHA_EM, E_CHARGE, G_F_MEV2, HBARC2_MEV2_CM2, M_MU_MEV,
-                         SIN2_THETA_W_LOW)
+from ..constants import (
+    ALPHA_EM,
+    E_CHARGE,
+    G_F_MEV2,
+    HBARC2_MEV2_CM2,
+    M_MU_MEV,
+    SIN2_THETA_W_LOW,
+)
 from . import trident_amplitude as amp
 from .cevns import helm_form_factor
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from nsifit.constants import E_CHARGE
 from nsifit.errors import NsifitError, unknown
-from nsifit.physics import astro, flavour, gm2, meson, nsi, phi_sector, widths
+from nsifit.physics import astro, flavour, gm2, meson, nsi, phi_sector, recast, widths
 
 
 @dataclass(frozen=True)
@@ -97,6 +97,7 @@ for _f in ("e", "u", "d", "p", "n"):
         lambda c, o, f=_f: c.vector(f))
     observable(f"g_{_f}_on_shell", f"Z' vector coupling to {_f} at q^2 = m_zp^2")(
         lambda c, o, f=_f: c.vector(f, on_shell=True))
+observable("g_nu", "Z' couplings to the left-handed neutrinos, (n, 3, 3) flavour basis")(lambda c, o: c.g_nu)
 observable("g_nu_mumu", "Z' coupling to left-handed nu_mu (seed 000 eq. 32 bounds it)")(
     lambda c, o: c.g_nu[:, 1, 1])
 observable("g_phi", "Z'-phi coupling c_phi g_zp, seed 000 eq. 22")(lambda c, o: c.g_phi)
@@ -180,6 +181,9 @@ for _f in ("e", "p", "n"):
         lambda c, o, f=_f: nsi.nsi_matrix(c.g_nu, c.vector(f), c.m_zp_mev))
 
 # --- recasting dark-photon searches (nsifit.recast) -------------------------------------------
+observable("pure_dark_photon", "True where the point is the searches' reference model: kinetic "
+           "mixing only, g_zp = 0 and no phi (recast.pure_dark_photon)")(
+    lambda c, o: recast.pure_dark_photon(c))
 observable("electron_epsilon_eff", "dark-photon epsilon with the same e-brem / e+e- -> gamma Z' "
            "rate: g_e(q^2 = m_zp^2)/e (nsifit.recast)")(
     lambda c, o: c.vector("e", on_shell=True) / E_CHARGE)
