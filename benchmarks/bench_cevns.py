@@ -10,10 +10,10 @@ import argparse
 import time
 
 import numpy as np
-from nsifit_likelihoods.cevns_coherent import CevnsCoherent
 
 from nsifit.theory.models import get_model
 from nsifit.theory.observables import ObservableSet
+from nsifit_likelihoods.cevns_coherent import CevnsCoherent
 
 
 def run(plugin, couplings, params):

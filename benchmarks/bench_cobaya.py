@@ -223,8 +223,8 @@ def main():
           f"flush(): {statistics.median(r['writing_s'] / r['wall_s'] for r in ns):.1%} of the run (target <= 5%)")
     if baselines:
         best = max(rows, key=lambda r: r["ratio"])
-        print(f"ESS/s vs Cobaya: defaults {by_name['nsifit (defaults)']['ratio']:.1f}x, best ({best['name']}) {best['ratio']:.1f}x "
-              "(target >= 20x)")
+        print(f"ESS/s vs Cobaya: defaults {by_name['nsifit (defaults)']['ratio']:.1f}x, "
+              f"best ({best['name']}) {best['ratio']:.1f}x (target >= 20x)")
         chains = (ns[-1]["chain"], baselines[-1]["chain"])
         print("posterior medians (internal coords, second half), nsifit vs Cobaya: " + ", ".join(
             f"{n} {np.median(chains[0][len(chains[0]) // 2:, :, i]):.2f} vs "

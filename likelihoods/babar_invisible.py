@@ -1,9 +1,9 @@
 """BaBar e+e- -> gamma Z' with an invisible Z' (single-photon search)."""
 
 import numpy as np
-from nsifit_likelihoods.invisible_search import InvisibleSearch
 
 from nsifit.physics import recast
+from nsifit_likelihoods.invisible_search import InvisibleSearch
 
 
 class BabarInvisible(InvisibleSearch):

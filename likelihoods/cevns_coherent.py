@@ -60,9 +60,13 @@ def detector_from_dataset(ds):
         spec["acceptance_kevee"], spec["acceptance"] = table["e_kevee"], table["acceptance"]
     fluence = cevns.fluence_per_flavour_cm2(ds["nu_per_flavour_per_pot"], ds["pot"], ds["distance_m"])
     timing = ds.get("timing")
-    time_weights = None if not timing else cevns.arrival_time_weights(
-        build_time_efficiency(timing["efficiency"]), timing["window_us"], timing["proton_time_us"])
-    return cevns.Detector(ds.name, targets, fluence, build_response(spec), time_weights)
+    try:
+        time_weights = None if not timing else cevns.arrival_time_weights(
+            build_time_efficiency(timing["efficiency"]), timing["window_us"], timing["proton_time_us"])
+        response = build_response(spec)
+    except ValueError as err:           # the physics layer names the bad model; the file is ours to name
+        raise DataError(f"{ds.path}: {err}") from None
+    return cevns.Detector(ds.name, targets, fluence, response, time_weights)
 
 
 def profiled_single_bin_chi2(n_th, n_meas, b_on, sigma_stat2, sigma_alpha, sigma_beta,

@@ -1,8 +1,7 @@
 """NA64 (100 GeV e- on an active target): missing-energy search for an invisible Z'."""
 
-from nsifit_likelihoods.invisible_search import InvisibleSearch
-
 from nsifit.physics import recast
+from nsifit_likelihoods.invisible_search import InvisibleSearch
 
 
 class Na64Invisible(InvisibleSearch):

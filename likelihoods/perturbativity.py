@@ -1,6 +1,7 @@
 """Perturbativity of the phi-sector portal coupling: c_phi g_zp below a few 1e-2."""
 
 import numpy as np
+
 from nsifit_likelihoods.smooth_bound import SmoothBound
 
 

@@ -188,12 +188,12 @@ def run(config: ConfigSource, *, output: str | Path | None = None, steps: int | 
 
 def profile(config: ConfigSource, scans: Sequence[str] | None = None, *, output: str | Path | None = None,
             pool: str | None = None, starts: int | None = None, seed: int | None = None,
-            chain: str | Path | None = None, data_dir: str | None = None) -> Profile | None:
+            chain: str | Path | None = None, data_dir: str | None = None) -> Profile:
     """Global best fit and a 1D or 2D profile-likelihood scan of `config`, stored in `output`.
 
     `scans`: one or two 'NAME:MIN:MAX:N[:log]' axes in physical units (default: the config's
     profile.scan). The best MCMC sample of `chain` (default: `output` when it holds a chain) joins
-    the fit's starting points. Returns the Profile (None on MPI worker ranks).
+    the fit's starting points. Returns the Profile (under MPI, ranks > 0 serve the fits and exit).
     """
     cfg = _config(config)
     settings = profile_settings(cfg, {"scan": scans, "pool": pool, "starts": starts, "seed": seed})
@@ -207,8 +207,6 @@ def profile(config: ConfigSource, scans: Sequence[str] | None = None, *, output:
         warnings.simplefilter("ignore", profiling.ProfileWarning)     # stored with the scan
         result = profiling.profile(posterior, axes, pool=settings["pool"], starts=settings["starts"],
                                    extra_starts=extra, seed=settings["seed"])
-    if settings["pool"] == "mpi" and _mpi_rank():
-        return None
     name = "-".join(result["names"])
     write_profile(path, name, result, posterior, cfg.yaml(), settings, stamp)
     prof = Profile(path, name)
@@ -261,7 +259,3 @@ def _best_chain_point(path, posterior):
     flat, logp = data.chain.reshape(-1, data.chain.shape[-1]), data.log_prob.ravel()
     return flat[np.argmax(logp)]
 
-
-def _mpi_rank():
-    from mpi4py import MPI
-    return MPI.COMM_WORLD.rank

@@ -5,11 +5,6 @@ import pickle
 
 import numpy as np
 import pytest
-from nsifit_likelihoods.cevns_coherent import (
-    CevnsCoherent,
-    detector_from_dataset,
-    profiled_single_bin_chi2,
-)
 from scipy.integrate import quad
 from scipy.optimize import minimize
 
@@ -20,6 +15,11 @@ from nsifit.physics import cevns, cevns_detector
 from nsifit.theory.couplings import Couplings
 from nsifit.theory.models import get_model
 from nsifit.theory.observables import ObservableSet
+from nsifit_likelihoods.cevns_coherent import (
+    CevnsCoherent,
+    detector_from_dataset,
+    profiled_single_bin_chi2,
+)
 
 ALL = ["csi_2017", "csi_2021", "lar_2020"]
 AR = cevns.ISOTOPES["Ar40"]
@@ -51,14 +51,16 @@ def test_cevns_analytic_energy_integral_matches_quadrature(component, pdf):
     m = AR.mass_mev
     for t in (1e-4, 0.02, 0.1, 0.14):
         e_min = float(cevns.e_nu_min_mev(t, m))
-        ref = quad(lambda e: pdf(e) * cevns.kinematic_factor(e, t, m), e_min, M_MU_MEV / 2, epsabs=0)[0]
+        ref = quad(lambda e, t=t: pdf(e) * cevns.kinematic_factor(e, t, m), e_min, M_MU_MEV / 2, epsabs=0)[0]
         assert cevns.spectrum_folded_kinematics(component, np.array([t]), m)[0] == pytest.approx(ref, rel=1e-9)
 
 
 @pytest.mark.parametrize("component, mean_us", [("nu_mu_prompt", cevns.TAU_PI_US),
                                                  ("nu_e", cevns.TAU_PI_US + cevns.TAU_MU_US)])
 def test_cevns_arrival_time_pdfs_normalised_with_lifetime_means(component, mean_us):
-    pdf = lambda t: cevns.arrival_time_pdf_per_us(component, t, proton_time_us=0.3)
+    def pdf(t):
+        return cevns.arrival_time_pdf_per_us(component, t, proton_time_us=0.3)
+
     assert quad(pdf, 0, 0.3)[0] == 0.0
     assert quad(pdf, 0.3, np.inf, limit=200)[0] == pytest.approx(1.0, rel=1e-8)
     assert quad(lambda t: (t - 0.3) * pdf(t), 0.3, np.inf, limit=200)[0] == pytest.approx(mean_us, rel=1e-8)

@@ -38,7 +38,7 @@ def test_gauge_anomaly_free_charges_sum_rule():
     c = 0.37
     cpl = observables("mutau_baryon", m_zp=10.0, g_zp=1.0, c=c, epsilon=0.0).couplings
     quark_sum = 3 * sum(cpl.charge(q)[0] for q in "udscbt") / 2   # 3 colours, per generation doublet pair
-    lepton_sum = sum(cpl.charge(l)[0] for l in ("e", "mu", "tau"))
+    lepton_sum = sum(cpl.charge(lepton)[0] for lepton in ("e", "mu", "tau"))
     assert quark_sum + lepton_sum == pytest.approx(0.0, abs=1e-12)
 
 

@@ -14,7 +14,9 @@ def test_cascade_survival_matches_numerical_integral():
     """P(no decay of parent or 2 daughters before D) = direct integral over the parent decay point."""
     distance = 600.0
     for parent, daughter in [(100.0, 50.0), (300.0, 1200.0), (250.0, 500.0), (1e4, 3.0)]:
-        integrand = lambda z: math.exp(-z / parent) / parent * math.exp(-2 * (distance - z) / daughter)
+        def integrand(z, parent=parent, daughter=daughter):
+            return math.exp(-z / parent) / parent * math.exp(-2 * (distance - z) / daughter)
+
         expected = math.exp(-distance / parent) + quad(integrand, 0, distance)[0]
         got = recast.cascade_survival_probability(parent, daughter, distance)
         assert got == pytest.approx(expected, rel=1e-10)
@@ -53,7 +55,9 @@ def test_missing_probability_energy_average_of_exponential():
     m, gamma, d = 20.0, 3e-11, 600.0
     energies, weights = recast.uniform_energy_nodes(50e3, 100e3, n_nodes=8)
     got = recast.missing_probability(_br(0.0, 1.0), np.array([gamma]), np.array([m]), energies, weights, d)
-    f = lambda e: math.exp(-d * m * gamma / (math.sqrt(e ** 2 - m ** 2) * HBARC_MEV_CM)) / 50e3
+    def f(e):
+        return math.exp(-d * m * gamma / (math.sqrt(e ** 2 - m ** 2) * HBARC_MEV_CM)) / 50e3
+
     assert got[0] == pytest.approx(quad(f, 50e3, 100e3)[0], rel=1e-8)
 
 

@@ -33,8 +33,6 @@ def register(sub):
 def cmd_profile(args):
     prof = api.profile(args.config, args.scan, output=args.output, pool=args.pool, starts=args.starts,
                        seed=args.seed, chain=args.chain, data_dir=args.data_dir)
-    if prof is None:        # an MPI worker rank
-        return
     _report(prof.result, prof.posterior, prof.path, prof.name)
     if args.plot:
         prof.plot(args.plot)

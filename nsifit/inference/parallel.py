@@ -1,9 +1,13 @@
 """Parallel maps over the posterior: in-process, multiprocessing, or MPI (one explicit choice).
 
-Every pool has `map(func, items)` calling `func(posterior, item)` for each item, with the
-posterior built once per worker; `func` must be a module-level (picklable) function.
-The sampler sends one chunk of walkers per worker, so each worker still evaluates its
-points in one vectorized call (emcee's own pool support maps one walker per call).
+The one parallel-map abstraction of nsifit, used by sampling and profiling, with one grammar
+(`vectorized | serial | processes[:N] | mpi`). Every pool has `map(func, items)` calling
+`func(posterior, item)` for each item, with the posterior built once per worker (processes build it
+from the config, so any multiprocessing start method works); `func` must be a module-level
+(picklable) function. The sampler sends one chunk of walkers per worker, so each worker still
+evaluates its points in one vectorized call (emcee's own pool support maps one walker per call);
+the profiler sends one block of grid stripes per worker. Under MPI, rank 0 drives and the other
+ranks serve map calls until the pool is closed, then exit.
 """
 
 import multiprocessing
@@ -65,6 +69,12 @@ class SerialPool:
 
     def close(self):
         pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
 
 
 def _init_worker(config, data_dir):

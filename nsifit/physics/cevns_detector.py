@@ -17,8 +17,6 @@ published acceptance in reconstructed keVee: response = int dE acc(E) N(E | E_ee
 import numpy as np
 from scipy.stats import gamma, norm, poisson
 
-from ..errors import DataError
-
 KEV_PER_MEV = 1.0e3
 
 
@@ -68,7 +66,7 @@ def _model(table, spec, what):
     spec = dict(spec)
     name = spec.pop("model", None)
     if name not in table:
-        raise DataError(f"unknown {what} model '{name}'; valid: {', '.join(sorted(table))}")
+        raise ValueError(f"unknown {what} model '{name}'; valid: {', '.join(sorted(table))}")
     return table[name](**spec)
 
 
@@ -150,5 +148,5 @@ def build_response(spec):
     spec = dict(spec)
     kind = spec.pop("kind", None)
     if kind not in RESPONSES:
-        raise DataError(f"unknown detector response kind '{kind}'; valid: {', '.join(sorted(RESPONSES))}")
+        raise ValueError(f"unknown detector response kind '{kind}'; valid: {', '.join(sorted(RESPONSES))}")
     return RESPONSES[kind](**spec)

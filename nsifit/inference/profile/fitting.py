@@ -230,9 +230,9 @@ def _check_limit(obj, fit, space, rng, draws, scale):
     gradient in Minuit's internal coordinate is ~0 whatever the slope of chi^2, and a warm start that
     also inherits the tiny covariance of a neighbour's minimum on the limit has EDM ~ 0, so MIGRAD stops
     on the limit and reports convergence. chi^2 is therefore probed at INWARD distances inside each limit
-    (the slope's sign, then further in, up to the opposite limit) and at `draws` prior draws, in one call; if a probe is lower by
-    more than INSIDE_GAIN, MIGRAD starts afresh (no inherited covariance) from the best one and the
-    lower of the two minima is kept.
+    (the slope's sign, then further in, up to the opposite limit) and at `draws` prior draws, in one
+    call; if a probe is lower by more than INSIDE_GAIN, MIGRAD starts afresh (no inherited covariance)
+    from the best one and the lower of the two minima is kept.
     """
     free = obj.free
     side = space.limit_side(fit.x)[free]

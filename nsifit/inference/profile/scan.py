@@ -30,15 +30,14 @@ a lower chi^2.
 """
 
 import math
-import re
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
-from nsifit.errors import NsifitError, unknown
+from nsifit.errors import ConfigError, NsifitError, unknown
 from nsifit.inference.config import parse_pool
-from nsifit.inference.parallel import mpi_world, refuse_mpi_launch_without_mpi_pool
+from nsifit.inference.parallel import open_pool
 from nsifit.inference.profile.fitting import (  # noqa: F401
     BAD_CHI2,
     METHODS,
@@ -51,7 +50,6 @@ from nsifit.inference.profile.fitting import (  # noqa: F401
 
 THRESHOLDS_1D = {1.00: "68.27% CL", 2.71: "90% CL (95% CL one-sided)", 3.84: "95% CL"}
 THRESHOLDS_2D = {2.30: "68.27% CL", 5.99: "95% CL"}
-POOLS = "serial, processes[:N], mpi"
 # Grid points per stripe. Shorter stripes mean more lanes in lockstep, hence fewer rounds of posterior
 # calls (a call costs ~2 ms whatever its size up to ~10^3 points), but more cold starts; 3 was fastest
 # for a 50 x 50 mutau_baryon scan (benchmarks/bench_profile.py), serial and on two processes.
@@ -206,56 +204,49 @@ def _clip_errors(errors, step):
     return np.clip(errors, 1e-3 * step, 10 * step)
 
 
-_WORKER = {}
+_OBJECTIVES = {}
 
 
-def _worker(args):
-    """Process-pool entry point; the posterior comes from the forked parent (_WORKER)."""
-    return _scan_stripes(_WORKER["chi2"], _WORKER["space"], *args)
+def _objective(posterior, seed):
+    """chi^2 and parameter space of a worker's posterior, built once per worker and seed."""
+    key = (id(posterior), seed)
+    if key not in _OBJECTIVES:
+        _OBJECTIVES.clear()
+        _OBJECTIVES[key] = (make_chi2(posterior), Space(posterior, seed))
+    return _OBJECTIVES[key]
 
 
-class _Workers:
-    """Where stripes run: this process, forked processes (started once per scan) or the MPI ranks.
-    Each worker takes a contiguous block of stripes and runs it in lockstep."""
+def _stripe_task(posterior, task):
+    """Pool task (nsifit.inference.parallel): profile a block of stripes with this worker's posterior."""
+    seed, args = task
+    chi2, space = _objective(posterior, seed)
+    return _scan_stripes(chi2, space, *args)
+
+
+class _Stripes:
+    """Runs blocks of stripes, one contiguous block per worker of the pool; each block in lockstep."""
 
     def __init__(self, pool, chi2, space):
-        kind, count = parse_pool(check_pool(pool))
-        refuse_mpi_launch_without_mpi_pool(kind, pool)
-        self.kind, self.chi2, self.space, self.size, self.procs = kind, chi2, space, count or 1, None
-        if kind == "mpi":
-            self.comm = mpi_world()
-            self.size = self.comm.Get_size()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        if self.procs is not None:
-            self.procs.close()
-            self.procs.join()
+        self.pool, self.chi2, self.space = pool, chi2, space
 
     def run(self, fixed_idx, grid_internal, stripe_list, starts, keys, fresh, polish=False):
         """One list of Fit per stripe, in the order of stripe_list."""
         args = (fixed_idx, grid_internal, stripe_list, starts, keys, fresh, polish)
-        if self.kind == "serial" or (self.kind == "processes" and len(stripe_list) < 2):
+        if self.pool.size == 1 or len(stripe_list) < 2:
             return _scan_stripes(self.chi2, self.space, *args)
-        blocks = [b for b in np.array_split(np.arange(len(stripe_list)), min(self.size, len(stripe_list)))]
-        tasks = [(fixed_idx, grid_internal, [stripe_list[i] for i in b], [starts[i] for i in b],
-                  [keys[i] for i in b], fresh, polish) for b in blocks]
-        if self.kind == "mpi":
-            mine = _scan_stripes(self.chi2, self.space, *tasks[self.comm.rank]) if self.comm.rank < len(tasks) else []
-            return [fits for part in self.comm.allgather(mine) for fits in part]
-        if self.procs is None:
-            import multiprocessing
-            _WORKER.update(chi2=self.chi2, space=self.space)
-            self.procs = multiprocessing.get_context("fork").Pool(self.size)
-        return [fits for part in self.procs.map(_worker, tasks, chunksize=1) for fits in part]
+        blocks = np.array_split(np.arange(len(stripe_list)), min(self.pool.size, len(stripe_list)))
+        tasks = [(self.space.seed, (fixed_idx, grid_internal, [stripe_list[i] for i in b], [starts[i] for i in b],
+                                    [keys[i] for i in b], fresh, polish)) for b in blocks]
+        return [fits for part in self.pool.map(_stripe_task, tasks) for fits in part]
 
 
 def check_pool(pool):
-    """'serial', 'processes[:N]' (N >= 1) or 'mpi'; NsifitError naming the choices otherwise."""
-    if not isinstance(pool, str) or not re.fullmatch(r"serial|mpi|processes(:[1-9][0-9]*)?", pool):
-        raise NsifitError(f"unknown pool '{pool}'; valid: {POOLS}")
+    """A pool spec of nsifit.inference.parallel (the grammar shared with sampling); NsifitError otherwise.
+    'vectorized' and 'serial' are the same here: the fits of a stripe block share their posterior calls."""
+    try:
+        parse_pool(pool)
+    except ConfigError as err:
+        raise NsifitError(str(err).replace("sampler.pool: ", "")) from None
     return pool
 
 
@@ -268,6 +259,11 @@ def profile(posterior, axes, pool="serial", best=None, starts=8, extra_starts=No
     (`best_fit` output) and chi2_min = min(best fit, grid), 1D intervals, and warnings.
     """
     check_pool(pool)
+    with open_pool(pool, posterior) as workers:     # MPI: ranks > 0 serve the map calls, then exit
+        return _profile(posterior, axes, workers, best, starts, extra_starts, seed, stripe_length, fresh)
+
+
+def _profile(posterior, axes, pool, best, starts, extra_starts, seed, stripe_length, fresh):
     names = [a.name for a in axes]
     if len(set(names)) != len(names) or not 1 <= len(axes) <= 2:
         raise NsifitError(f"a scan takes one or two different parameters, got {', '.join(names)}")
@@ -293,15 +289,15 @@ def profile(posterior, axes, pool="serial", best=None, starts=8, extra_starts=No
         stripe_list = stripes(order, length)
         values, valid = np.full(shape, np.inf), np.zeros(shape, bool)
         method, edm, nfcn = np.zeros(shape, int), np.zeros(shape), np.zeros(shape, int)
-        with _Workers(pool, chi2, space) as workers:
-            fits = workers.run(fixed_idx, grid_internal, stripe_list, [fit["best"].x] * len(stripe_list),
-                               [(0, k) for k in range(len(stripe_list))], fresh)
-            for stripe, results in zip(stripe_list, fits):
-                for index, f in zip(stripe, results):
-                    x[index], values[index], valid[index] = f.x, f.chi2, f.valid
-                    method[index], edm[index], nfcn[index] = f.method, f.edm, f.nfcn
-            _neighbour_sweep(workers, chi2, fixed_idx, grid_internal, fit["best"].x,
-                             (x, values, valid, method, edm, nfcn))
+        workers = _Stripes(pool, chi2, space)
+        fits = workers.run(fixed_idx, grid_internal, stripe_list, [fit["best"].x] * len(stripe_list),
+                           [(0, k) for k in range(len(stripe_list))], fresh)
+        for stripe, results in zip(stripe_list, fits):
+            for index, f in zip(stripe, results):
+                x[index], values[index], valid[index] = f.x, f.chi2, f.valid
+                method[index], edm[index], nfcn[index] = f.method, f.edm, f.nfcn
+        _neighbour_sweep(workers, chi2, fixed_idx, grid_internal, fit["best"].x,
+                         (x, values, valid, method, edm, nfcn))
     values = np.where(values >= BAD_CHI2, np.inf, values)
     chi2_min = min(fit["best"].chi2, float(np.min(values)))
     notes = list(fit["warnings"])
