@@ -126,7 +126,7 @@ def test_density_matrix_unitarity_and_vacuum_pee():
 
 def test_borexino_sm_point_returns_sm_pee():
     """At g_zp -> 0 the inferred Pee is the state's nu_e content exactly (vacuum and MSW)."""
-    vac = borexino(m_zp=10.0, g_zp=1e-12)["derived"]["pee_inferred_7be"][0]
+    vac = borexino(m_zp=10.0, g_zp=1e-12)["derived"]["pee_inferred_7be"]
     assert vac == pytest.approx(pee_vacuum_closed_form(), rel=1e-10)       # 0.5491
     s12, s13 = NUFIT["sin2_theta12"], NUFIT["sin2_theta13"]
     v_mev = math.sqrt(2) * nsifit.constants.G_F_MEV2 * 100.0 * 6.02214076e23 * (1.973269804e-11) ** 3
@@ -134,7 +134,7 @@ def test_borexino_sm_point_returns_sm_pee():
     c2 = 1 - 2 * s12
     c2m = (c2 - beta) / math.hypot(c2 - beta, math.sqrt(1 - c2 ** 2))
     msw_closed = (1 - s13) ** 2 * (1 + c2 * c2m) / 2 + s13 ** 2
-    msw = borexino(m_zp=10.0, g_zp=1e-12, mixing="msw")["derived"]["pee_inferred_7be"][0]
+    msw = borexino(m_zp=10.0, g_zp=1e-12, mixing="msw")["derived"]["pee_inferred_7be"]
     assert msw == pytest.approx(msw_closed, rel=1e-10)                    # 0.5197
     assert 0.51 < msw < vac
 
@@ -149,7 +149,7 @@ def test_borexino_mu_tau_content_seed004():
     assert content == pytest.approx(0.45, abs=0.005)
     sm = pee_vacuum_closed_form()
     shift = {fm: borexino(m_zp=10.0, g_zp=4e-4, flavour_model=fm, interference=False)
-             ["derived"]["pee_inferred_7be"][0] for fm in ("incoherent_mass_states", "equipartition")}
+             ["derived"]["pee_inferred_7be"] for fm in ("incoherent_mass_states", "equipartition")}
     ratio = (shift["equipartition"] - 1 / 3) / (shift["incoherent_mass_states"] - sm)
     assert ratio == pytest.approx((2 / 3) / content, rel=1e-9)
 
@@ -170,7 +170,7 @@ def test_borexino_interference_vanishes_for_equipartition_only():
     """The SM x Z' term goes as rho_mumu - rho_tautau (DESIGN.md sect. 2): 0 for equipartition."""
     def shift(fm, interference):
         return borexino(m_zp=10.0, g_zp=4e-4, flavour_model=fm, interference=interference)[
-            "derived"]["pee_inferred_7be"][0]
+            "derived"]["pee_inferred_7be"]
     assert shift("equipartition", True) == pytest.approx(shift("equipartition", False), rel=1e-12)
     full, zp_only = shift("incoherent_mass_states", True), shift("incoherent_mass_states", False)
     assert full < zp_only                    # rho_mumu < rho_tautau at Earth: negative interference
@@ -239,7 +239,7 @@ def test_mutau_baryon_eps_e_allowed_by_7be_rate():
 def test_borexino_vectorized_equals_pointwise():
     m, g = np.geomspace(1, 100, 40), np.geomspace(1e-5, 1e-2, 40)
     batch = borexino(m_zp=m, g_zp=g, mixing="msw")["loglike"]["borexino_7be"]
-    single = [borexino(m_zp=m[i], g_zp=g[i], mixing="msw")["loglike"]["borexino_7be"][0] for i in (0, 17, 39)]
+    single = [borexino(m_zp=m[i], g_zp=g[i], mixing="msw")["loglike"]["borexino_7be"] for i in (0, 17, 39)]
     np.testing.assert_allclose(batch[[0, 17, 39]], single, rtol=1e-13)
 
 

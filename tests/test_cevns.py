@@ -167,7 +167,7 @@ def test_cevns_vectorized_equals_pointwise(plugin):
     batch = evaluate_cevns("mutau_baryon", ALL, m_zp=m, g_zp=g, c=-0.1, tan_eta=0.5)
     for i in (0, 17, 39):
         one = evaluate_cevns("mutau_baryon", ALL, m_zp=m[i], g_zp=g[i], c=-0.1, tan_eta=0.5)
-        assert one["loglike"]["cevns_coherent"][0] == pytest.approx(batch["loglike"]["cevns_coherent"][i], rel=1e-13)
+        assert one["loglike"]["cevns_coherent"] == pytest.approx(batch["loglike"]["cevns_coherent"][i], rel=1e-13)
 
 
 # --- Z' physics -------------------------------------------------------------------------------
@@ -211,7 +211,7 @@ def test_cevns_nsi_cancels_at_tan_eta_minus_z_over_n(isotope):
 def test_cevns_mutau_baryon_tan_eta_negative_weakly_constrained():
     """Seed 000: tan_eta = -0.75 sits between -Z/N of CsI (-0.71) and Ar (-0.82)."""
     g = np.array([2.2e-4, 3.8e-4])
-    sm = evaluate_cevns("mutau_baryon", ALL, m_zp=10.0, g_zp=0.0, c=-0.1, epsilon=0.0)["loglike"]["cevns_coherent"][0]
+    sm = evaluate_cevns("mutau_baryon", ALL, m_zp=10.0, g_zp=0.0, c=-0.1, epsilon=0.0)["loglike"]["cevns_coherent"]
     dchi2 = {te: -2 * (evaluate_cevns("mutau_baryon", ALL, m_zp=10.0, g_zp=g, c=-0.1,
                               tan_eta=te)["loglike"]["cevns_coherent"] - sm) for te in (-0.75, 0.5)}
     print("m_zp = 10 MeV, c = -0.1, g_zp =", g, "Delta chi^2:", dchi2)
@@ -227,8 +227,8 @@ def test_cevns_weak_charge_sign_flip_degenerate_only_in_contact_limit():
     for m in (1.0e5, 10.0):
         g = math.sqrt(target * math.sqrt(2) * G_F_MEV2 * m ** 2 / (-c * (2 * AR.z + AR.n)))
         res = evaluate_cevns("mutau_baryon", m_zp=m, g_zp=g, c=c, tan_eta=tan_eta)
-        assert AR.z * res["derived"]["eps_p"][0] + AR.n * res["derived"]["eps_n"][0] == pytest.approx(target)
-        ratio[m] = res["derived"]["cevns_ratio_lar_2020"][0]
+        assert AR.z * res["derived"]["eps_p"] + AR.n * res["derived"]["eps_n"] == pytest.approx(target)
+        ratio[m] = res["derived"]["cevns_ratio_lar_2020"]
     assert ratio[1.0e5] == pytest.approx(1.0, abs=1e-4)
     assert abs(ratio[10.0] - 1.0) > 0.1
 
@@ -269,7 +269,7 @@ def test_cevns_sampled_nuisances_maximise_to_profile(plugin):
 def test_cevns_plugin_reports_derived_and_data_files(plugin):
     res = evaluate_cevns("mutau_baryon", ALL, m_zp=10.0, g_zp=1e-4, c=-0.1, tan_eta=0.5)
     for name in ALL:
-        assert res["derived"][f"cevns_nsm_{name}"][0] == pytest.approx(plugin.n_sm_computed[name])
+        assert res["derived"][f"cevns_nsm_{name}"] == pytest.approx(plugin.n_sm_computed[name])
     assert any(path.endswith("lar_2020_acceptance.csv") for path in plugin.data_files)
     assert sum(path.endswith(".yaml") for path in plugin.data_files) == 3
 

@@ -109,7 +109,7 @@ def user_dataset(root, name, mutate=None, text=None):
 def gm2_with(data_dir=None, dataset=None):
     opts = {"gm2_mu": {"dataset": dataset}} if dataset else None
     return nsifit.evaluate("mutau_baryon", likelihoods=["gm2_mu"], options=opts, data_dir=data_dir,
-                           m_zp=10.0, g_zp=0.0, c=0.0, epsilon=0.0)["loglike"]["gm2_mu"][0]
+                           m_zp=10.0, g_zp=0.0, c=0.0, epsilon=0.0)["loglike"]["gm2_mu"]
 
 
 def test_user_dataset_overrides_builtin_of_same_name(tmp_path):

@@ -20,7 +20,7 @@ def loglike(plugin, model="mutau_baryon", options=None, **params):
 
 
 def one(plugin, model="mutau_baryon", options=None, **params):
-    return float(loglike(plugin, model, options, **params)[0])
+    return float(loglike(plugin, model, options, **params))
 
 
 # --- gm2_mu ------------------------------------------------------------------------------------
@@ -178,9 +178,9 @@ def test_na62_no_constraint_outside_searched_mass_range():
 def test_na62_rate_scales_with_invisible_branching():
     params = dict(m_zp=60.0, g_zp=0.036, c=-0.1, tan_eta=-0.75, c_phi=1.0, m_phi=20.0)
     res = nsifit.evaluate("mutau_baryon", likelihoods=["na62_kmunu"], **params)
-    br_inv = res["derived"]["br_inv"][0]
+    br_inv = float(res["derived"]["br_inv"])
     assert 0.01 < br_inv < 0.99
-    assert res["loglike"]["na62_kmunu"][0] == pytest.approx(-0.5 * (Z90 * br_inv) ** 2, rel=1e-9)
+    assert res["loglike"]["na62_kmunu"] == pytest.approx(-0.5 * (Z90 * br_inv) ** 2, rel=1e-9)
 
 
 # --- bbn_neff, white_dwarf, perturbativity, phi_beam_dump ----------------------------------------
@@ -225,4 +225,4 @@ def test_plugins_are_vectorized_over_points():
                              tan_eta=-0.75)
     for name in names:
         assert batch["loglike"][name].shape == m.shape, name
-        assert single["loglike"][name][0] == pytest.approx(batch["loglike"][name][100], rel=1e-12), name
+        assert single["loglike"][name] == pytest.approx(batch["loglike"][name][100], rel=1e-12), name

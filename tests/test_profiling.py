@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from nsifit.cli import main as cli
-from nsifit.errors import ConfigError
+from nsifit.errors import ConfigError, NsifitError
 from nsifit.inference.config import load_config
 from nsifit.inference.posterior import Posterior
 from nsifit.inference.profile import scan as profiling
@@ -352,3 +352,20 @@ def test_profile_refuses_broken_mpi_where_every_rank_sees_size_one(monkeypatch):
     monkeypatch.setenv("PMI_SIZE", "2")
     with pytest.raises(ConfigError, match="broken MPI set-up: mpiexec started 2 ranks but each sees"):
         profiling.profile(bimodal_posterior(), [profiling.Axis("m_zp", 60.0, 150.0, 5)], pool="mpi")
+
+
+def test_api_profile_limit_is_the_one_sided_wilks_crossing(tmp_path):
+    """nsifit.api.profile + Profile.limit: Delta chi^2 = ((m - 100)/10)^2 crosses 2.706 (95% CL one-sided)
+    at 100 +- 10 sqrt(2.706); the scan is stored and loads back as a Profile."""
+    from nsifit import api
+    cfg = {"model": "dark_photon", "params": {"m_zp": MZP, "epsilon": 1e-3}, "likelihoods": {"gauss_toy": {}}}
+    prof = api.profile(cfg, ["m_zp:60:140:161"], output=tmp_path / "p.h5")
+    width = 10.0 * math.sqrt(2.705543)
+    assert prof.limit(0.95) == pytest.approx(100.0 + width, abs=0.02)
+    assert prof.limit(0.95, side="lower") == pytest.approx(100.0 - width, abs=0.02)
+    assert prof.limit(0.999999) is None                  # Delta chi^2 stays below 23.9 inside the scan
+    again = api.load(tmp_path / "p.h5")
+    assert isinstance(again, api.Profile) and again.params == ["m_zp"]
+    np.testing.assert_allclose(again.delta_chi2, prof.delta_chi2)
+    with pytest.raises(NsifitError, match="side must be"):
+        prof.limit(0.95, side="both")

@@ -91,3 +91,18 @@ def test_scalars_broadcast_against_arrays():
     res = nsifit.evaluate("mutau_baryon", likelihoods=[], m_zp=[10, 20, 30], g_zp=5e-4, c=-0.1, tan_eta=-0.75)
     assert all(v.shape == (3,) for v in res["derived"].values())
     assert res["loglike"]["total"].shape == (3,)
+
+
+def test_evaluate_keeps_the_broadcast_shape_of_the_parameters():
+    """A (3, 2) meshgrid gives (3, 2) arrays, scalars give 0-d arrays, and the values equal the flat call."""
+    m, g = np.meshgrid([10.0, 20.0, 30.0], [1e-4, 5e-4], indexing="ij")
+    grid = nsifit.evaluate("mutau_baryon", m_zp=m, g_zp=g, c=-0.1, tan_eta=-0.75, likelihoods=["gm2_mu"])
+    flat = nsifit.evaluate("mutau_baryon", m_zp=m.ravel(), g_zp=g.ravel(), c=-0.1, tan_eta=-0.75,
+                           likelihoods=["gm2_mu"])
+    for section in ("params", "derived", "loglike"):
+        for key, value in grid[section].items():
+            assert value.shape == (3, 2), (section, key)
+            np.testing.assert_array_equal(value.ravel(), flat[section][key])
+    point = nsifit.evaluate("mutau_baryon", m_zp=20.0, g_zp=5e-4, c=-0.1, tan_eta=-0.75, likelihoods=["gm2_mu"])
+    assert point["loglike"]["total"].shape == () and point["derived"]["eps_medium"].shape == ()
+    assert float(point["loglike"]["total"]) == grid["loglike"]["total"][1, 1]

@@ -42,10 +42,10 @@ def test_eq24_limit_is_four_over_cphi2_beta3_not_eight():
     d = derived(m_zp=m, g_zp=g, c=-0.1, epsilon=1e-7, c_phi=c_phi, m_phi=m_phi)
     beta3 = (1 - 4 * m_phi ** 2 / m ** 2) ** 1.5
     # eqs. 21 + 23 exactly: Br(inv)/Br(phi phi) = (g^2/12 pi)/(c_phi^2 g^2 beta^3/48 pi)
-    assert d["br_inv"][0] / d["br_phiphi"][0] == pytest.approx(4 / (c_phi ** 2 * beta3), rel=1e-12)
+    assert d["br_inv"] / d["br_phiphi"] == pytest.approx(4 / (c_phi ** 2 * beta3), rel=1e-12)
     # and in the limit c_phi^2 g^2 >> e^2 eps^2, g^2 (to O(Br_inv^2)): half the printed 8/(c_phi^2 beta^3)
-    assert d["br_inv"][0] == pytest.approx(0.5 * 8 / (c_phi ** 2 * beta3), rel=0.01)
-    assert d["br_inv"][0] != pytest.approx(8 / (c_phi ** 2 * beta3), rel=0.3)
+    assert d["br_inv"] == pytest.approx(0.5 * 8 / (c_phi ** 2 * beta3), rel=0.01)
+    assert d["br_inv"] != pytest.approx(8 / (c_phi ** 2 * beta3), rel=0.3)
 
 
 def test_phi_width_vanishes_at_threshold_as_beta_cubed():
@@ -90,9 +90,9 @@ def test_dark_photon_width_and_ctau():
     eps, m = 1e-4, 17.0
     d = derived("dark_photon", m_zp=m, epsilon=eps)
     gamma = widths.width_vector_to_fermions(E_CHARGE * eps, m, M_E_MEV)
-    assert d["gamma_total_mev"][0] == pytest.approx(gamma, rel=1e-14)
-    assert d["ctau_cm"][0] == pytest.approx(HBARC_MEV_CM / gamma, rel=1e-14)
-    assert d["br_ee"][0] == 1.0
+    assert d["gamma_total_mev"] == pytest.approx(gamma, rel=1e-14)
+    assert d["ctau_cm"] == pytest.approx(HBARC_MEV_CM / gamma, rel=1e-14)
+    assert d["br_ee"] == 1.0
 
 
 def test_lab_decay_length_is_boosted_ctau():

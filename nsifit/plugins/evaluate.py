@@ -38,11 +38,21 @@ def evaluate_plugins(mdl, plugins, params):
 def evaluate(model, likelihoods=None, options=None, data_dir=None, **params):
     """Evaluate a model at one or many points (parameters broadcast like numpy).
 
-    Returns {"model", "params", "derived", "loglike"}; every value is a numpy array
-    with one entry per point. `likelihoods=None` uses every plugin that applies to
-    the model, `[]` none; `options` maps plugin name -> options (e.g. dataset).
+    Returns {"model", "params", "derived", "loglike"}; every value is a numpy array with the
+    broadcast shape of the parameters (a 0-d array when all are scalars, (3, 2) for a (3, 2)
+    meshgrid). `likelihoods=None` uses every plugin that applies to the model, `[]` none;
+    `options` maps plugin name -> options (e.g. dataset).
     """
     mdl = get_model(model)
     plugins = registry.build(mdl.name, likelihoods, options, data_dir)
+    try:
+        shape = np.broadcast_shapes(*(np.shape(v) for v in params.values()))
+    except ValueError:
+        shape = None                    # the model's resolve() names the parameters that do not broadcast
     resolved, derived, loglike = evaluate_plugins(mdl, plugins, params)
-    return {"model": mdl.name, "params": resolved, "derived": derived, "loglike": loglike}
+    n = int(np.prod(shape)) if shape is not None else None
+
+    def shaped(values):
+        return {k: v.reshape(shape + v.shape[1:]) if isinstance(v, np.ndarray) and v.ndim and len(v) == n else v
+                for k, v in values.items()}
+    return {"model": mdl.name, "params": shaped(resolved), "derived": shaped(derived), "loglike": shaped(loglike)}

@@ -102,8 +102,8 @@ class Model:
         return arrays
 
     def couplings(self, resolved):
-        """Couplings record for already-resolved parameters (see `resolve`)."""
-        return self._couplings(resolved)
+        """Couplings record for already-resolved parameters (see `resolve`; shaped arrays are flattened)."""
+        return self._couplings({k: np.ravel(v) for k, v in resolved.items()})
 
     def _couplings(self, p):
         raise NotImplementedError
