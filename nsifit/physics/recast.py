@@ -6,8 +6,9 @@ JHEP 06 (2018) 004, arXiv:1801.04847: at a fixed mass, a search counts
     rate(model) / rate(dark photon at its limit)
         = [production ratio] x P_detect(model) / P_detect(reference) / eps_limit(m)^2,
 
-where the production ratio is written as an effective squared mixing eps_eff^2 (the
-epsilon^2 a dark photon would need for the same production rate):
+where the production ratio is written as an effective squared mixing |eps_eff|^2 (the
+epsilon^2 a dark photon would need for the same production rate; eps_eff is the amplitude
+ratio, complex where the on-shell loop mixing has an absorptive part):
 - electron bremsstrahlung and e+e- -> gamma Z': eps_eff = g_e(q^2 = m^2) / e;
 - pi0 -> gamma Z': eps_eff = g_p / e (meson.pi0_effective_epsilon).
 P_detect is what the analysis sees of the produced Z':

@@ -3,7 +3,8 @@
 Channels: Z' -> l+ l- (l = e, mu, tau) with full mass dependence, nu_a nu_b-bar
 (left-handed), phi phi* (seed 000 eq. 23), and pi+ pi- through the isovector quark
 coupling g_u - g_d with the rho-dominated pion form factor. The couplings are taken
-on shell (q^2 = m_zp^2). Missing: the isoscalar hadronic channels (pi0 gamma, 3 pi
+on shell (q^2 = m_zp^2), complex where the loop-induced mixing has an absorptive part (L_mu - L_tau
+above 2 m_mu), so every width goes as |g|^2. Missing: the isoscalar hadronic channels (pi0 gamma, 3 pi
 through the omega, K K through the phi; they need g_u + g_d and g_s, as in the
 vector-meson-dominance treatment of Ilten et al., arXiv:1801.04847) and rho', omega-rho
 interference above ~1 GeV. Below 2 m_pi, Z' -> pi0 gamma and 3 gamma are negligible
@@ -41,9 +42,9 @@ def _velocity(m_mev, m_daughter_mev):
 
 
 def width_vector_to_fermions(g_f, m_mev, m_f_mev, n_colours=1):
-    """Gamma(V -> f fbar) = N_c g^2 m/(12 pi) (1 + 2 m_f^2/m^2) beta [MeV]."""
+    """Gamma(V -> f fbar) = N_c |g|^2 m/(12 pi) (1 + 2 m_f^2/m^2) beta [MeV] (g may be complex)."""
     beta = _velocity(m_mev, m_f_mev)
-    return n_colours * g_f ** 2 * m_mev / (12 * math.pi) * (1 + 2 * m_f_mev ** 2 / m_mev ** 2) * beta
+    return n_colours * np.abs(g_f) ** 2 * m_mev / (12 * math.pi) * (1 + 2 * m_f_mev ** 2 / m_mev ** 2) * beta
 
 
 def _gs_momentum(s):
@@ -78,12 +79,12 @@ def pion_form_factor_squared(s_mev2):
 
 
 def width_vector_to_pions(g_isovector, m_mev):
-    """Gamma(Z' -> pi+ pi-) = (g_u - g_d)^2 m beta_pi^3 |F_pi(m^2)|^2 / (48 pi) [MeV].
+    """Gamma(Z' -> pi+ pi-) = |g_u - g_d|^2 m beta_pi^3 |F_pi(m^2)|^2 / (48 pi) [MeV].
 
     For a dark photon g_u - g_d = e epsilon, the standard A' -> pi pi width.
     """
     beta = _velocity(m_mev, M_PI_CHARGED_MEV)
-    return g_isovector ** 2 * m_mev * beta ** 3 * pion_form_factor_squared(np.asarray(m_mev) ** 2) / (48 * math.pi)
+    return np.abs(g_isovector) ** 2 * m_mev * beta ** 3 * pion_form_factor_squared(np.asarray(m_mev) ** 2) / (48 * math.pi)
 
 
 def width_vector_to_neutrinos(g_nu_row, m_mev):
@@ -150,4 +151,3 @@ def decay_probability_between(decay_length_cm, l_min_cm, l_max_cm=np.inf):
     with np.errstate(divide="ignore"):
         inv = 1.0 / np.asarray(decay_length_cm, float)
     return np.exp(-l_min_cm * inv) - np.exp(-np.asarray(l_max_cm, float) * inv)
-
