@@ -13,7 +13,17 @@ import numpy as np
 
 from nsifit.constants import E_CHARGE
 from nsifit.errors import NsifitError, unknown
-from nsifit.physics import astro, flavour, gm2, meson, nsi, phi_sector, recast, widths
+from nsifit.physics import (
+    astro,
+    flavour,
+    gm2,
+    meson,
+    nsi,
+    phi_sector,
+    recast,
+    trident,
+    widths,
+)
 
 
 @dataclass(frozen=True)
@@ -133,6 +143,16 @@ def _ratio(num, den):
 # --- (g-2)_mu -----------------------------------------------------------------------------
 observable("delta_a_mu", "one-loop Z' contribution to a_mu (gm2.delta_a_lepton)", reported=True)(
     lambda c, o: gm2.delta_a_lepton(c.vector("mu"), c.m_zp_mev))
+
+# --- neutrino trident ------------------------------------------------------------------------
+# sigma(nu_mu N -> nu_mu N mu+ mu-)/sigma_SM with the Z' propagator (trident.trident_ratio: coherent
+# EPA on the Helm form factor, one beam energy per experiment). Couplings: the left-handed nu_mu
+# coupling g_nu_mumu and the full muon vector coupling g_mu = g_zp X_mu + e eps Q_mu at q^2 = 0 (the
+# Z' is spacelike, q^2 = t <= 0; the loop mixing of L_mu - L_tau moves by < 1e-4 g_zp over the t range).
+for _exp, _rep in (("ccfr", True), ("charm2", False)):
+    observable(f"trident_ratio_{_exp}", f"neutrino trident sigma/sigma_SM at {_exp.upper()} "
+               f"({trident.EXPERIMENTS[_exp].reference}; trident.trident_ratio)", reported=_rep)(
+        lambda c, o, e=_exp: trident.trident_ratio(c.g_nu[:, 1, 1], c.vector("mu"), c.m_zp_mev, e))
 
 # --- decays -------------------------------------------------------------------------------
 observable("partial_widths", "dict of partial widths [MeV] (widths.partial_widths)")(

@@ -1,0 +1,95 @@
+"""Muon-philic bounds: the trident observables and ccfr_trident."""
+
+import math
+
+import numpy as np
+import pytest
+
+import nsifit
+from nsifit.constants import E_CHARGE
+from nsifit.errors import DataError
+from nsifit.physics import trident
+from nsifit.plugins import datasets
+
+
+def evaluate(model, plugin, options=None, **params):
+    return nsifit.evaluate(model, likelihoods=[plugin], options={plugin: options} if options else None, **params)
+
+
+def g_limit(model, plugin, m, delta_chi2, options=None, lo=1e-6, hi=10.0, **fixed):
+    """g_zp where -2 (log L - log L(g -> 0)) crosses delta_chi2 (bisection in log g, vectorized over m)."""
+    m = np.atleast_1d(np.asarray(m, float))
+    ref = evaluate(model, plugin, options, m_zp=m, g_zp=1e-12, **fixed)["loglike"][plugin]
+    a, b = np.full(m.shape, math.log(lo)), np.full(m.shape, math.log(hi))
+    for _ in range(60):
+        mid = 0.5 * (a + b)
+        ll = evaluate(model, plugin, options, m_zp=m, g_zp=np.exp(mid), **fixed)["loglike"][plugin]
+        above = -2 * (ll - ref) > delta_chi2
+        b, a = np.where(above, mid, b), np.where(above, a, mid)
+    return np.exp(0.5 * (a + b))
+
+
+# --- trident -------------------------------------------------------------------------------------
+def test_trident_observables_are_the_physics_function_with_the_full_muon_coupling():
+    """mutau_baryon: g_nu_mumu = g_zp, g_mu = g_zp - e eps (kinetic mixing included)."""
+    m, g, eps = np.array([30.0, 3000.0]), 2e-3, 4e-4
+    res = nsifit.evaluate("mutau_baryon", likelihoods=[], m_zp=m, g_zp=g, c=0.3, epsilon=eps)
+    from nsifit.theory.models import get_model
+    from nsifit.theory.observables import ObservableSet
+    mdl = get_model("mutau_baryon")
+    obs = ObservableSet(mdl.couplings(mdl.resolve(dict(m_zp=m, g_zp=g, c=0.3, epsilon=eps))))
+    for exp in ("ccfr", "charm2"):
+        np.testing.assert_allclose(obs[f"trident_ratio_{exp}"],
+                                   trident.trident_ratio(g, g - E_CHARGE * eps, m, exp), rtol=1e-14)
+    np.testing.assert_allclose(res["derived"]["trident_ratio_ccfr"], obs["trident_ratio_ccfr"], rtol=1e-14)
+    assert "trident_ratio_charm2" not in res["derived"]
+
+
+def test_dark_photon_has_no_trident_effect():
+    res = nsifit.evaluate("dark_photon", likelihoods=["ccfr_trident"], m_zp=[10.0, 1000.0], epsilon=1e-2)
+    np.testing.assert_array_equal(res["derived"]["trident_ratio_ccfr"], 1.0)
+    np.testing.assert_allclose(res["loglike"]["ccfr_trident"], -0.5 * (0.18 / 0.28) ** 2, rtol=1e-12)
+
+
+def test_ccfr_heavy_zprime_is_the_contact_formula_of_arXiv_1406_2332():
+    """m_Z' = 1e6 MeV: R -> [(1 + 4 s_W^2 + 2 v^2/Lambda^2)^2 + 1]/[(1 + 4 s_W^2)^2 + 1] up to the muon
+    mass terms of sigma_SM (< 3% in R - 1 here; test_trident has the precise contact check)."""
+    m, g = 1e6, 2.0
+    r = evaluate("lmu_minus_ltau", "ccfr_trident", m_zp=m, g_zp=g)["derived"]["trident_ratio_ccfr"][0]
+    v2 = trident.V2_MEV2
+    contact = trident.contact_ratio_massless(g * g * v2 / m ** 2)
+    assert r - 1 == pytest.approx(contact - 1, rel=0.03)
+
+
+@pytest.mark.parametrize("m, g95", [(10.0, 8.7e-4), (100.0, 1.14e-3), (300.0, 1.54e-3), (1000.0, 2.74e-3)])
+def test_ccfr_plugin_reproduces_the_physics_95cl_bound(m, g95):
+    """The plugin's Gaussian at the two-sided 95% edge 0.82 + 1.96 x 0.28 gives the g' of
+    nsifit.physics.trident (test_trident: within ~5% of a digitized CCFR curve)."""
+    r95 = 0.82 + 1.96 * 0.28
+    target = -2 * (-0.5 * ((r95 - 0.82) / 0.28) ** 2 + 0.5 * (0.18 / 0.28) ** 2)
+    assert g_limit("lmu_minus_ltau", "ccfr_trident", m, target)[0] == pytest.approx(g95, rel=0.02)
+
+
+@pytest.mark.parametrize("dataset, mean, sigma", [("ccfr_1991", 0.82, 0.28), ("charm2_1990", 1.58, 0.57)])
+def test_trident_90cl_reading_against_no_signal(dataset, mean, sigma):
+    """Delta chi^2 = 2.71 from R = 1: R_90 = mean + sqrt(2.71 sigma^2 + (1 - mean)^2) (1.315 for CCFR; 2.70
+    for CHARM-II, whose R > 1 prefers a signal, so its bound sits far above its central value)."""
+    m = np.array([10.0, 100.0, 300.0, 1000.0])
+    limit = g_limit("lmu_minus_ltau", "ccfr_trident", m, 2.71, options={"dataset": dataset})
+    exp = dataset.split("_")[0]
+    res = nsifit.evaluate("lmu_minus_ltau", likelihoods=[], m_zp=m, g_zp=limit)
+    from nsifit.theory.models import get_model
+    from nsifit.theory.observables import ObservableSet
+    mdl = get_model("lmu_minus_ltau")
+    r = ObservableSet(mdl.couplings(res["params"]))[f"trident_ratio_{exp}"]
+    np.testing.assert_allclose(r, mean + math.sqrt(2.71 * sigma ** 2 + (1 - mean) ** 2), rtol=1e-6)
+
+
+def test_ccfr_dataset_must_name_a_trident_observable(tmp_path):
+    d = tmp_path / "ccfr_trident"
+    d.mkdir()
+    text = (datasets.builtin_data_dir() / "ccfr_trident" / "ccfr_1991.yaml").read_text()
+    (d / "bad.yaml").write_text(text.replace("observable: trident_ratio_ccfr", "observable: delta_a_mu"))
+    with pytest.raises(DataError, match="delta_a_mu"):
+        nsifit.evaluate("lmu_minus_ltau", likelihoods=["ccfr_trident"], options={"ccfr_trident": {"dataset": "bad"}},
+                        data_dir=str(tmp_path), m_zp=10.0, g_zp=1e-3)
