@@ -1,15 +1,17 @@
-"""Muon-philic bounds: the trident observables and ccfr_trident."""
+"""Muon-philic bounds: the trident observables and ccfr_trident, the Belle II invisible recast."""
 
 import math
 
 import numpy as np
 import pytest
+from nsifit_likelihoods.belle2_invisible import fsr_energy_nodes
 
 import nsifit
-from nsifit.constants import E_CHARGE
+from nsifit.constants import E_CHARGE, M_MU_MEV, M_TAU_MEV
 from nsifit.errors import DataError
-from nsifit.physics import trident
+from nsifit.physics import trident, widths
 from nsifit.plugins import datasets
+from nsifit.plugins.stats import ONE_SIDED_Z90
 
 
 def evaluate(model, plugin, options=None, **params):
@@ -93,3 +95,75 @@ def test_ccfr_dataset_must_name_a_trident_observable(tmp_path):
     with pytest.raises(DataError, match="delta_a_mu"):
         nsifit.evaluate("lmu_minus_ltau", likelihoods=["ccfr_trident"], options={"ccfr_trident": {"dataset": "bad"}},
                         data_dir=str(tmp_path), m_zp=10.0, g_zp=1e-3)
+
+
+# --- Belle II ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("m, expected", [(100.0, 1.0), (300.0, 0.530), (1000.0, 0.500), (3000.0, 0.500),
+                                         (5000.0, 0.347), (10000.0, 0.334)])
+def test_lmu_minus_ltau_reference_invisible_fraction(m, expected):
+    """2 Gamma_nu/(2 Gamma_nu + Gamma_mumu + Gamma_tautau): the table of the issue-12 input notes."""
+    assert widths.lmu_minus_ltau_invisible_fraction(m) == pytest.approx(expected, abs=6e-4)
+
+
+def test_reference_invisible_fraction_limits():
+    big = widths.lmu_minus_ltau_invisible_fraction(1e7)
+    assert big == pytest.approx(1 / 3, rel=1e-5)
+    assert widths.lmu_minus_ltau_invisible_fraction(2 * M_MU_MEV * 0.999) == 1.0
+    m = 2 * M_TAU_MEV * 0.999          # below 2 m_tau: 2 (m/24 pi) / [2 (m/24 pi) + (m/12 pi)(1 + 2 r) beta]
+    r = M_MU_MEV ** 2 / m ** 2
+    assert widths.lmu_minus_ltau_invisible_fraction(m) == pytest.approx(
+        1 / (1 + (1 + 2 * r) * math.sqrt(1 - 4 * r)), rel=1e-12)
+
+
+def test_fsr_energy_nodes_span_the_three_body_range():
+    sqrt_s = 10580.0
+    e, w = fsr_energy_nodes(np.array([1000.0, 5000.0]), sqrt_s)
+    e_max = (sqrt_s ** 2 + np.array([1000.0, 5000.0]) ** 2 - 4 * M_MU_MEV ** 2) / (2 * sqrt_s)
+    np.testing.assert_allclose((e * w).sum(-1), 0.5 * (np.array([1000.0, 5000.0]) + e_max), rtol=1e-12)
+    assert w.sum() == pytest.approx(1.0) and np.all((e > [[1000.0], [5000.0]]) & (e < e_max[:, None]))
+
+
+@pytest.fixture(scope="module")
+def belle2_curve():
+    table = datasets.load("belle2_invisible", "belle2_2020").table()
+    return np.array(table["m_zp_mev"]), np.array(table["g_upper_90"])
+
+
+def test_belle2_lmu_minus_ltau_on_the_published_curve(belle2_curve):
+    """The reference model at the digitized g'_90 gives Delta chi^2 = 1.28^2 up to the ~1% loop-mixing
+    correction of the production (|g_mu(m^2)|^2 = |g' - e eps(m^2)|^2)."""
+    m, g = belle2_curve
+    ll = evaluate("lmu_minus_ltau", "belle2_invisible", m_zp=m, g_zp=g)["loglike"]["belle2_invisible"]
+    np.testing.assert_allclose(-2 * ll, ONE_SIDED_Z90 ** 2, rtol=0.03)
+    limit = g_limit("lmu_minus_ltau", "belle2_invisible", m[::5], ONE_SIDED_Z90 ** 2)
+    np.testing.assert_allclose(limit, g[::5], rtol=0.012)
+
+
+def test_belle2_reference_br_one_is_weaker_by_sqrt_of_the_model_br(belle2_curve):
+    m, g = belle2_curve
+    pick = [0, 10, 30]
+    model = g_limit("lmu_minus_ltau", "belle2_invisible", m[pick], ONE_SIDED_Z90 ** 2)
+    one = g_limit("lmu_minus_ltau", "belle2_invisible", m[pick], ONE_SIDED_Z90 ** 2,
+                  options={"reference_br_inv": "one"})
+    np.testing.assert_allclose(one / model, 1 / np.sqrt(widths.lmu_minus_ltau_invisible_fraction(m[pick])),
+                               rtol=1e-3)
+
+
+@pytest.mark.parametrize("m", [300.0, 1000.0, 6500.0])
+def test_belle2_no_constraint_outside_the_digitized_range(m):
+    assert evaluate("lmu_minus_ltau", "belle2_invisible", m_zp=m, g_zp=1.0)["loglike"]["belle2_invisible"][0] == 0
+
+
+def test_belle2_sees_only_the_muon_coupling_and_invisible_decays():
+    """B - L (g_mu = -g, Br(inv) = 3 Gamma_nu/Gamma) against L_mu - L_tau at the same g: the rate ratio is
+    P_missing(B-L)/Br_ref; a dark photon (g_mu = -e eps, no invisible width, prompt) is unconstrained."""
+    m, g = 2000.0, 0.1
+    lt = evaluate("lmu_minus_ltau", "belle2_invisible", m_zp=m, g_zp=g)
+    bl = evaluate("b_minus_l", "belle2_invisible", m_zp=m, g_zp=g)
+    ratio = bl["loglike"]["belle2_invisible"][0] / lt["loglike"]["belle2_invisible"][0]
+    p_bl, p_lt = bl["derived"]["p_missing_belle2"][0], lt["derived"]["p_missing_belle2"][0]
+    g_mu_lt = abs(nsifit.evaluate("lmu_minus_ltau", likelihoods=[], m_zp=m, g_zp=g)["derived"]["g_mu"][0])
+    assert ratio == pytest.approx((p_bl / p_lt) ** 2 * (g / g_mu_lt) ** 4, rel=0.02)
+    assert 0 < p_bl < p_lt
+    dp = evaluate("dark_photon", "belle2_invisible", m_zp=m, epsilon=1e-2)
+    assert dp["loglike"]["belle2_invisible"][0] == 0 and dp["derived"]["p_missing_belle2"][0] == 0
