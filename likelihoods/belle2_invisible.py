@@ -33,8 +33,8 @@ class Belle2Invisible(Likelihood):
     P_ref = Br_ref(inv) (option `reference_br_inv`): `model` (default), the L_mu - L_tau value
     2 Gamma_nu/Gamma (widths.lmu_minus_ltau_invisible_fraction: 1/2 from ~1 to 3.5 GeV, 1/3 above),
     or `one` (a curve for Br(inv) = 1); which one the paper used is not checked (data notes), they
-    differ by sqrt(2) in g'. An lmu_minus_ltau point returns the curve to ~1% (|g_mu(m^2)| = g' - e Re
-    eps + ..., the loop mixing lowers the production by ~0.9%). Left out: Z' emission from the
+    differ by sqrt(2) in g'. An lmu_minus_ltau point returns the curve to 0.1%: the loop mixing lowers
+    |g_mu(m^2)|^2 = |g' - e eps(m^2)|^2 by ~0.9% and, through Gamma(mu mu), raises Br(inv) by nearly as much. Left out: Z' emission from the
     initial e+e- through a Z'-electron coupling (adds rate: conservative), the Z' -> tau tau decays
     that could leave tracks (counted visible, prompt), and the muon axial coupling (none in the models).
     Data: `belle2_2020`, PRL 124 (2020) 141801, Fig. 3 (DarkCast digitization), 90% credibility
