@@ -10,16 +10,6 @@ from nsifit.plugins.options import Option
 REFERENCE_BR = ("model", "one")
 
 
-def fsr_energy_nodes(m_zp_mev, sqrt_s_mev, n_nodes=4):
-    """Z' energies (n, k) and weights (k,) flat over [m, E_max], E_max = (s + m^2 - 4 m_mu^2)/(2 sqrt s):
-    the range of a Z' radiated in e+e- -> mu+ mu- Z' (CM frame)."""
-    from nsifit.constants import M_MU_MEV
-    m = np.asarray(m_zp_mev, float)
-    e_max = np.maximum((sqrt_s_mev ** 2 + m * m - 4 * M_MU_MEV ** 2) / (2 * sqrt_s_mev), m)
-    x, w = np.polynomial.legendre.leggauss(n_nodes)
-    return m[:, None] + 0.5 * (e_max - m)[:, None] * (x + 1.0), 0.5 * w
-
-
 class Belle2Invisible(Likelihood):
     """Belle II L_mu - L_tau limit (Z' -> invisible) recast onto any Z' (log L = 0 outside 1156-5974 MeV).
 
@@ -65,7 +55,7 @@ class Belle2Invisible(Likelihood):
 
     def _p_missing(self, obs):
         m = obs["m_zp_mev"]
-        energies, weights = fsr_energy_nodes(m, self.sqrt_s_mev)
+        energies, weights = recast.fsr_energy_nodes(m, self.sqrt_s_mev)
         return recast.missing_probability(obs["branching_ratios"], obs["gamma_total_mev"], m, energies, weights,
                                           self.distance_cm, obs["gamma_phi_ee_mev"], obs["m_phi_mev"])
 

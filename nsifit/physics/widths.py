@@ -154,11 +154,19 @@ def decay_probability_between(decay_length_cm, l_min_cm, l_max_cm=np.inf):
 
 
 
-def lmu_minus_ltau_invisible_fraction(m_mev):
-    """Br(Z' -> nu nu-bar) of the reference L_mu - L_tau Z' (coupling g' only, no kinetic mixing):
-    2 Gamma_nu / (2 Gamma_nu + Gamma_mumu + Gamma_tautau) with Gamma_nu = g'^2 m/(24 pi) per flavour
-    (nu_mu, nu_tau; left-handed): 1 below 2 m_mu, -> 1/2 above it, -> 1/3 above 2 m_tau.
-    Independent of g'; the reference of the published L_mu - L_tau invisible searches."""
+def lmu_minus_ltau_reference_branching(m_mev):
+    """Branching ratios {inv, mumu, tautau} of the reference L_mu - L_tau Z' (coupling g' only, no kinetic
+    mixing): Gamma_nu = g'^2 m/(24 pi) per flavour (nu_mu, nu_tau; left-handed), Gamma_ll of
+    width_vector_to_fermions. Independent of g'; the reference of the published L_mu - L_tau searches.
+    Br(inv) = 1 below 2 m_mu, -> 1/2 above it, -> 1/3 above 2 m_tau."""
     m = np.asarray(m_mev, float)
     nu = 2.0 * width_vector_to_neutrinos(np.ones((1,)), m)
-    return nu / (nu + width_vector_to_fermions(1.0, m, M_MU_MEV) + width_vector_to_fermions(1.0, m, M_TAU_MEV))
+    mumu, tautau = width_vector_to_fermions(1.0, m, M_MU_MEV), width_vector_to_fermions(1.0, m, M_TAU_MEV)
+    total = nu + mumu + tautau
+    return {"inv": nu / total, "mumu": mumu / total, "tautau": tautau / total}
+
+
+def lmu_minus_ltau_invisible_fraction(m_mev):
+    """Br(Z' -> nu nu-bar) of the reference L_mu - L_tau Z': 2 Gamma_nu/(2 Gamma_nu + Gamma_mumu + Gamma_tautau)
+    (lmu_minus_ltau_reference_branching)."""
+    return lmu_minus_ltau_reference_branching(m_mev)["inv"]
