@@ -9,7 +9,7 @@ from nsifit_likelihoods.invisible_search import InvisibleSearch
 class BabarInvisible(InvisibleSearch):
     """BaBar A' -> invisible limit recast onto any Z' (log L = 0 outside 1-8000 MeV).
 
-    Models: e+e- -> gamma Z', rate (g_e(m^2)/e)^2 relative to a dark photon of epsilon = 1
+    Models: e+e- -> gamma Z', rate |g_e(m^2)/e|^2 relative to a dark photon of epsilon = 1
     (observable `electron_epsilon_eff`), times P_missing = Br(inv) + sum_visible Br x P(no
     visible decay inside the EMC radius) at the two-body Z' energy (s + m^2)/(2 sqrt s),
     sqrt s = 10.58 GeV, CM frame (nsifit.recast.missing_probability; phi phi* -> 2(e+e-) is

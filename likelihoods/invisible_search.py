@@ -11,7 +11,8 @@ from nsifit.plugins.options import Option
 class InvisibleSearch(Likelihood):
     """A published A' -> invisible limit recast onto any Z' produced through its electron coupling.
 
-    rate/rate_limit = (g_e(m^2)/e)^2 P_missing / eps_limit(m)^2 (nsifit.recast), Poisson zero-count
+    rate/rate_limit = |g_e(m^2)/e|^2 P_missing / eps_limit(m)^2 (nsifit.recast; g_e(m^2) is complex
+    where the loop-induced mixing has an absorptive part), Poisson zero-count
     construction; log L = 0 outside the curve's mass range. Subclasses give `zp_energies(m)`:
     the Z' lab energies passing the cuts and their weights. Datasets: a `table` with m_zp_mev,
     epsilon (interpolated log-log) and `escape_distance_cm`.
@@ -50,7 +51,7 @@ class InvisibleSearch(Likelihood):
 
     def loglike(self, obs):
         eps_limit = recast.limit_loglog(obs["m_zp_mev"], self.m_table, self.eps_table)
-        ratio = recast.rate_over_limit(obs["electron_epsilon_eff"] ** 2, self.p_missing(obs), 1.0,
+        ratio = recast.rate_over_limit(np.abs(obs["electron_epsilon_eff"]) ** 2, self.p_missing(obs), 1.0,
                                        eps_limit)
         return stats.poisson_zero_count(ratio)
 

@@ -13,7 +13,7 @@ LIMIT_COLUMNS = {"weakest": "epsilon_weakest", "strongest": "epsilon_strongest"}
 class Na48_2(Likelihood):
     """NA48/2 A' -> e+e- limit recast onto any Z' (log L = 0 outside 8.99-118.6 MeV).
 
-    Models: pi0 -> gamma Z', rate (g_p/e)^2 relative to a dark photon of epsilon = 1 (the pi0 is
+    Models: pi0 -> gamma Z', rate |g_p/e|^2 relative to a dark photon of epsilon = 1 (the pi0 is
     an isovector: the amplitude goes as the Z' coupling to the proton, observable
     `pi0_epsilon_eff`), times Br(Z' -> ee) x P(decay within 100 cm at E_Z' = 50 GeV)
     (nsifit.recast.prompt_probability). Z' -> phi phi* -> 2(e+e-) fails the selection. The
@@ -62,7 +62,7 @@ class Na48_2(Likelihood):
     def loglike(self, obs):
         eps_eff = obs["pi0_epsilon_eff_seed" if self.mode == "seed" else "pi0_epsilon_eff"]
         eps_limit = recast.limit_binned(obs["m_zp_mev"], self.low, self.high, self.eps_bin)
-        ratio = recast.rate_over_limit(eps_eff ** 2, self.p_prompt(obs), 1.0, eps_limit)
+        ratio = recast.rate_over_limit(np.abs(eps_eff) ** 2, self.p_prompt(obs), 1.0, eps_limit)
         return stats.one_sided_gaussian(ratio)
 
     def derived(self, obs):

@@ -7,7 +7,7 @@ from nsifit_likelihoods.invisible_search import InvisibleSearch
 class Na64Invisible(InvisibleSearch):
     """NA64 A' -> invisible limit recast onto any Z' (log L = 0 outside 1.055-1409 MeV; 2019: 1-1006).
 
-    Models: Z' bremsstrahlung off the beam electrons, rate (g_e(m^2)/e)^2 relative to a dark
+    Models: Z' bremsstrahlung off the beam electrons, rate |g_e(m^2)/e|^2 relative to a dark
     photon of epsilon = 1 (observable `electron_epsilon_eff`), times the fraction that leaves
     no energy in the detector, P_missing = Br(inv) + sum_visible Br x P(no visible decay before
     the end of the HCAL), averaged over Z' energies 50-100 GeV (nsifit.recast.missing_probability;

@@ -144,6 +144,11 @@ def test_expression_parser_rejects_anything_else(text):
     ({"params": {"c": -0.1, "tan_eta": -0.75, "m_phy": 10}}, "m_phi"),
     ({"layers": [{"likelihood": "gm2_mu", "options": ["dataset"]}]}, "mapping"),
     ({"x": {"name": "m_zp", "min": 5, "max": 100, "n": "many"}}, "x.n"),
+    ({"layers": [{"combine": {"gm2": {}}}]}, "gm2_mu"),
+    ({"layers": [{"combine": {"gm2_mu": {}}, "kind": "band"}]}, "excluded"),
+    ({"layers": [{"combine": {"gm2_mu": {}}, "likelihood": "gm2_mu"}]}, "combine"),
+    ({"layers": [{"combine": {"gm2_mu": ["dataset"]}}]}, "mapping"),
+    ({"layers": [{"combine": []}]}, "non-empty mapping"),
 ])
 def test_bad_config_is_a_one_line_error(change, words):
     needs("gm2_mu")
@@ -168,7 +173,8 @@ def test_figure_config_renders_at_coarse_grid(path, tmp_path):
     import yaml
     raw = yaml.safe_load(path.read_text())
     combined = (raw.get("profile") or {}).get("likelihoods", {})
-    needs(*{layer["likelihood"] for layer in raw["layers"]}, *combined)
+    needs(*{layer["likelihood"] for layer in raw["layers"] if "likelihood" in layer}, *combined,
+          *{name for layer in raw["layers"] for name in layer.get("combine", {})})
     cfg = bounds.load_bounds_config(path, grid=10)
     result = bounds.compute(cfg)
     assert any(result.region(i).any() for i in range(len(cfg.layers)))
@@ -178,6 +184,42 @@ def test_figure_config_renders_at_coarse_grid(path, tmp_path):
     out = save(draw(result), tmp_path / f"{path.stem}.png")
     assert out.stat().st_size > 10_000 and out.read_bytes()[:4] == b"\x89PNG"
     assert [p.name for p in tmp_path.iterdir()] == [out.name]          # atomic: no temp file left
+
+
+# --- combined likelihood layer ----------------------------------------------------------------
+def test_combined_layer_sums_the_delta_chi2_of_its_plugins():
+    """combine: Delta chi^2 = sum_i -2 (log L_i - log L_i(no signal)), a plugin with two datasets counted
+    twice, the 95% threshold 3.84; the members share the single-plugin cache of the other layers."""
+    needs("ccfr_trident", "borexino_7be")
+    cfg = bounds.load_bounds_config({
+        "model": "lmu_minus_ltau", "x": {"name": "m_zp", "min": 10, "max": 1000, "n": 4},
+        "y": {"name": "g_zp", "min": 1e-4, "max": 1e-2, "n": 5},
+        "layers": [{"likelihood": "ccfr_trident"},
+                   {"combine": {"borexino_7be": {}, "ccfr_trident": [{}, {"dataset": "charm2_1990"}]},
+                    "statistic": "chi2_1dof_95", "label": "both"}]})
+    layer = cfg.layers[1]
+    assert layer.threshold == pytest.approx(3.841, abs=1e-3) and layer.label == "both"
+    assert [m[0] for m in layer.members] == ["borexino_7be", "ccfr_trident", "ccfr_trident"]
+    res = bounds.compute(cfg)
+    params, _ = bounds.grid_parameters(cfg)
+    total = np.zeros(len(params["m_zp"]))
+    for name, options in layer.members:
+        opts = {name: options} if options else None
+        ll = nsifit.evaluate("lmu_minus_ltau", likelihoods=[name], options=opts, **params)["loglike"][name]
+        ref = nsifit.evaluate("lmu_minus_ltau", likelihoods=[name], options=opts, m_zp=params["m_zp"],
+                              g_zp=1e-12)["loglike"][name]
+        total += -2 * (ll - ref)
+    z, low, high = res.fields[1]
+    np.testing.assert_allclose(z.ravel(), total, rtol=1e-10, atol=1e-10)
+    assert (low, high) == (layer.threshold, np.inf)
+    assert res.region(1).any() and not res.region(1).all()
+
+
+def test_combined_layer_receives_the_figure_gm2_dataset():
+    needs("gm2_mu")
+    cfg = bounds.load_bounds_config(base_config(gm2_dataset="bnl_fnal_2021_wp2020",
+                                                layers=[{"combine": {"gm2_mu": None}}]))
+    assert cfg.layers[0].members == (("gm2_mu", {"dataset": "bnl_fnal_2021_wp2020"}),)
 
 
 # --- combined profile overlay ----------------------------------------------------------------

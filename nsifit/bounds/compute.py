@@ -10,6 +10,10 @@ a list of layers, each one plugin with its options, drawn as
               the plugin instance (hatched; the (g-2)mu-favoured band);
 - `excess`:   x - mean > nsigma sigma (filled; the (g-2)mu contribution exceeds the measurement).
 
+A `combine` layer sums Delta chi^2 = -2 (log L_i - log L_i,ref) over its plugins: the combined
+likelihood of independent measurements at each grid point, read at its threshold (e.g. chi2_1dof_95,
+3.84: a 95% CL exclusion of the coupling at fixed mass, Wilks with one parameter).
+
 log L_ref is the plugin at the no-signal point (the same masses with g_zp -> 1e-12, epsilon -> 0;
 `reference: no_signal`) or the best value of the nsifit.stats constructions, log L = 0
 (`reference: best`, for mass-only bounds). The threshold is the plugin's own 90% CL reading
@@ -21,6 +25,7 @@ chunks of CHUNK points.
 from dataclasses import dataclass
 
 import numpy as np
+import yaml
 
 from nsifit.bounds.config import DERIVED, NO_SIGNAL, BoundsConfig, check_keys
 from nsifit.errors import ConfigError
@@ -87,19 +92,26 @@ def layer_field(cfg, layer, params, cache, data_dir=None, progress=False):
         x = ObservableSet(mdl.couplings(resolved), resolved)[name]
         z = (x - float(getattr(plugin, layer.mean))) / float(getattr(plugin, layer.sigma))
         return (z, -layer.nsigma, layer.nsigma) if layer.kind == "band" else (z, layer.nsigma, np.inf)
-    if layer.key not in cache:
-        cache[layer.key] = _loglike(model, layer.likelihood, layer.options, params, data_dir, progress)
-    loglike = cache[layer.key]
-    if layer.reference == "no_signal":
-        ref_key = layer.key + ("no_signal",)
+    members = layer.members or ((layer.likelihood, layer.options),)
+    delta = sum(_delta_chi2(model, name, options, layer.reference, params, cache, data_dir, progress)
+                for name, options in members)
+    return (delta, layer.threshold, np.inf) if layer.kind == "excluded" else (delta, -np.inf, layer.threshold)
+
+
+def _delta_chi2(model, name, options, reference, params, cache, data_dir=None, progress=False):
+    """-2 (log L - log L_ref) of one plugin on the grid (log L cached per (plugin, options))."""
+    key = (name, yaml.safe_dump(options, sort_keys=True))
+    if key not in cache:
+        cache[key] = _loglike(model, name, options, params, data_dir, progress)
+    loglike = cache[key]
+    if reference == "no_signal":
+        ref_key = key + ("no_signal",)
         if ref_key not in cache:
-            cache[ref_key] = _loglike(model, layer.likelihood, layer.options, no_signal(params), data_dir,
-                                      progress)
+            cache[ref_key] = _loglike(model, name, options, no_signal(params), data_dir, progress)
         delta = -2.0 * (loglike - cache[ref_key])
     else:
         delta = -2.0 * loglike
-    delta = np.where(np.isnan(delta), np.inf, delta)    # -inf log L: excluded by construction
-    return (delta, layer.threshold, np.inf) if layer.kind == "excluded" else (delta, -np.inf, layer.threshold)
+    return np.where(np.isnan(delta), np.inf, delta)    # -inf log L: excluded by construction
 
 
 @dataclass

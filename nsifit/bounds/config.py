@@ -4,7 +4,10 @@ Schema (examples/figures/ are complete examples): `model`; `params` (numbers, or
 'axis * number', 'axis / number', 'number * axis', nothing else); axes `x`, `y` (`name` a model
 parameter or a derived coordinate, `min`, `max`, `n`, `scale` log|linear, `convention` global|seed
 for eps_medium); `layers` (list: `likelihood`, `options`, `kind`, `label`, `statistic` or
-`threshold`, `reference`, `style`, and for band/excess `observable`, `mean`, `sigma`, `nsigma`);
+`threshold`, `reference`, `style`, and for band/excess `observable`, `mean`, `sigma`, `nsigma`; or,
+instead of `likelihood`, `combine` {plugin: options or [options, ...], ...}: the combined likelihood of
+several plugins (a list runs one plugin with several option sets, e.g. datasets), Delta chi^2 summed
+over them, for kind excluded/allowed);
 optional `lines` ({x|y, label, style}), `title`, `figure` (width_in, height_in, legend_columns),
 `gm2_dataset` (the figure's (g-2)mu dataset, default of every gm2_mu use) and `profile`.
 """
@@ -30,6 +33,7 @@ NO_SIGNAL = {"g_zp": 1e-12, "epsilon": 0.0}   # couplings that switch the Z' sig
 STATISTICS = {
     "poisson_zero": (2.0 * stats.POISSON_ZERO_S90, "Poisson zero-count 90% CL, -2 ln 0.10"),
     "chi2_1dof": (float(chi2.ppf(0.90, 1)), "Gaussian 90% CL, chi^2 (1 dof)"),
+    "chi2_1dof_95": (float(chi2.ppf(0.95, 1)), "Gaussian 95% CL, chi^2 (1 dof)"),
     "one_sided_gaussian": (stats.ONE_SIDED_Z90 ** 2, "one-sided Gaussian 90% CL, 1.2816^2"),
     "two_sigma": (4.0, "2 sigma window edge"),
 }
@@ -41,7 +45,8 @@ CONVENTIONS = ("global", "seed")
 TOP_KEYS = ("model", "params", "x", "y", "layers", "lines", "title", "figure", "profile", "gm2_dataset")
 AXIS_KEYS = ("name", "min", "max", "n", "scale", "convention")
 LAYER_KEYS = ("likelihood", "options", "kind", "label", "statistic", "threshold", "reference",
-              "observable", "mean", "sigma", "nsigma", "style")
+              "observable", "mean", "sigma", "nsigma", "style", "combine")
+COMBINED = "combined"         # the `likelihood` of a layer built from `combine`
 _EXPR = re.compile(r"^\s*([A-Za-z_]\w*)\s*([*/])\s*([0-9.eE+-]+)\s*$"
                    r"|^\s*([0-9.eE+-]+)\s*\*\s*([A-Za-z_]\w*)\s*$")
 
@@ -157,9 +162,12 @@ class Layer:
     sigma: str = "sigma"
     nsigma: float = 2.0
     style: dict = field(default_factory=dict)
+    members: tuple = ()         # combined layer: ((plugin, options), ...)
 
     @property
     def key(self):
+        if self.members:
+            return (COMBINED, yaml.safe_dump([list(m) for m in self.members], sort_keys=True))
         return (self.likelihood, yaml.safe_dump(self.options, sort_keys=True))
 
     def describe_cl(self):
@@ -175,8 +183,43 @@ def _default_statistic(name, options):
     return CONSTRUCTION_STATISTIC.get(construction, "chi2_1dof")
 
 
+def _combined_layer(i, spec):
+    """A layer drawing the combined likelihood of the plugins in `combine` (mapping plugin -> options)."""
+    members = spec["combine"]
+    if "likelihood" in spec or "options" in spec:
+        raise ConfigError(f"bounds config: layers[{i}] has 'combine'; give the plugins and their options "
+                          f"there, not 'likelihood'/'options'")
+    if not isinstance(members, dict) or not members:
+        raise ConfigError(f"bounds config: layers[{i}].combine must be a non-empty mapping plugin -> options")
+    pairs = []
+    for name, options in members.items():
+        if name not in registry.registry():
+            raise ConfigError(unknown(f"likelihood in layers[{i}].combine", name, registry.registry()))
+        for opts in (options if isinstance(options, list) else [options]):
+            if not isinstance(opts or {}, dict):
+                raise ConfigError(f"bounds config: layers[{i}].combine.{name} must be a mapping of plugin "
+                                  f"options (or a list of them: one plugin with several datasets)")
+            pairs.append((name, dict(opts or {})))
+    kind = spec.get("kind", "excluded")
+    if kind not in ("excluded", "allowed"):
+        raise ConfigError(f"bounds config: layers[{i}] (combine) must be kind 'excluded' or 'allowed', got '{kind}'")
+    statistic = spec.get("statistic", "two_sigma" if kind == "allowed" else "chi2_1dof")
+    if statistic not in STATISTICS:
+        raise ConfigError(unknown(f"statistic of layers[{i}]", statistic, STATISTICS))
+    reference = spec.get("reference", "no_signal")
+    if reference not in ("no_signal", "best"):
+        raise ConfigError(unknown(f"reference of layers[{i}]", reference, ("no_signal", "best")))
+    threshold = _number(f"layers[{i}].threshold", spec["threshold"]) if "threshold" in spec \
+        else STATISTICS[statistic][0]
+    return Layer(COMBINED, kind, str(spec.get("label", "combined")), {}, statistic, threshold, reference,
+                 style=dict(spec.get("style") or {}),
+                 members=tuple(pairs))
+
+
 def _layer(i, spec, model):
     check_keys(f"layers[{i}]", spec, LAYER_KEYS)
+    if "combine" in spec:
+        return _combined_layer(i, spec)
     if not isinstance(spec.get("options") or {}, dict):
         raise ConfigError(f"bounds config: layers[{i}].options must be a mapping of plugin options")
     if "likelihood" not in spec:
@@ -256,6 +299,11 @@ def load_bounds_config(source, grid=None):
     gm2 = raw.get("gm2_dataset")        # the (g-2)mu dataset of the figure: default of every gm2_mu use
     if gm2 is not None:
         uses = [spec.setdefault("options", {}) for spec in layers if spec.get("likelihood") == "gm2_mu"]
+        for spec in layers:
+            if isinstance(spec.get("combine"), dict) and "gm2_mu" in spec["combine"]:
+                opts = spec["combine"]["gm2_mu"] or {}
+                spec["combine"]["gm2_mu"] = opts
+                uses.extend(opts if isinstance(opts, list) else [opts])
         profile = raw.get("profile")
         combined = profile.get("likelihoods") if isinstance(profile, dict) else None
         if isinstance(combined, dict) and "gm2_mu" in combined:

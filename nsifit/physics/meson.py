@@ -20,7 +20,8 @@ Q_U, Q_D = ELECTRIC_CHARGE["u"], ELECTRIC_CHARGE["d"]
 
 
 def pi0_effective_epsilon(couplings, convention="proton"):
-    """The epsilon a dark photon would need to give the same pi0 -> gamma Z' rate (signed)."""
+    """The epsilon a dark photon would need to give the same pi0 -> gamma Z' rate: the amplitude ratio
+    (signed; complex where the on-shell mixing is), so the rate ratio is its |.|^2."""
     if convention == "proton":
         return couplings.vector("p", on_shell=True) / E_CHARGE
     if convention == "seed":
@@ -31,4 +32,4 @@ def pi0_effective_epsilon(couplings, convention="proton"):
 
 def pi0_production_ratio(couplings, epsilon_ref=1.0, convention="proton"):
     """Gamma(pi0 -> gamma Z') / Gamma(pi0 -> gamma A') for a dark photon with epsilon_ref."""
-    return (pi0_effective_epsilon(couplings, convention) / np.asarray(epsilon_ref)) ** 2
+    return np.abs(pi0_effective_epsilon(couplings, convention) / np.asarray(epsilon_ref)) ** 2

@@ -201,7 +201,9 @@ def flavour_changing_couplings(x_q, x_u, x_d, g_zp, alignment="down", epsilon=0.
 
     x_q:  charges X_Q,k of the left-handed doublets Q_1..3, shape (3,) or (n, 3).
     x_u, x_d: charges of u_R,k and d_R,k, shape (3,) or (n, 3).
-    g_zp: gauge coupling, scalar or (n,).  epsilon: kinetic mixing (adds e eps Q_f to g_L and g_R).
+    g_zp: gauge coupling, scalar or (n,).  epsilon: kinetic mixing (adds e eps Q_f to g_L and g_R; may be
+    complex, the on-shell loop mixing above a threshold: it sits on the diagonal only, so the
+    flavour-changing elements, and Im g^sd of K_L -> pi0 Z', do not see it).
     alignment: 'down' (V_dL = V_CKM, FCNC among d, s, b) or 'up' (V_uL = V_CKM^dag, among u, c, t).
     ckm: optional CKM matrix, (3, 3) or (n, 3, 3); default PDG 2024.
 
@@ -209,7 +211,8 @@ def flavour_changing_couplings(x_q, x_u, x_d, g_zp, alignment="down", epsilon=0.
     g_R^f = g_zp diag(X_f) + e eps Q_f 1.  Returns QuarkCouplings with (n, 3, 3) arrays.
     """
     g_zp = np.atleast_1d(np.asarray(g_zp, float))
-    eps = np.asarray(epsilon, float)
+    eps = np.asarray(epsilon)
+    eps = eps.astype(complex if np.iscomplexobj(eps) else float)
     shapes = [np.shape(x)[:-1] for x in (x_q, x_u, x_d)]
     n = max([g_zp.shape[0]] + [s[0] for s in shapes if s] + [eps.size])
     g_zp = np.broadcast_to(g_zp, (n,))

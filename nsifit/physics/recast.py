@@ -6,8 +6,9 @@ JHEP 06 (2018) 004, arXiv:1801.04847: at a fixed mass, a search counts
     rate(model) / rate(dark photon at its limit)
         = [production ratio] x P_detect(model) / P_detect(reference) / eps_limit(m)^2,
 
-where the production ratio is written as an effective squared mixing eps_eff^2 (the
-epsilon^2 a dark photon would need for the same production rate):
+where the production ratio is written as an effective squared mixing |eps_eff|^2 (the
+epsilon^2 a dark photon would need for the same production rate; eps_eff is the amplitude
+ratio, complex where the on-shell loop mixing has an absorptive part):
 - electron bremsstrahlung and e+e- -> gamma Z': eps_eff = g_e(q^2 = m^2) / e;
 - pi0 -> gamma Z': eps_eff = g_p / e (meson.pi0_effective_epsilon).
 P_detect is what the analysis sees of the produced Z':
@@ -25,6 +26,7 @@ geometry read from data/.
 
 import numpy as np
 
+from nsifit.constants import M_MU_MEV
 from nsifit.physics.widths import INVISIBLE, VISIBLE_AT_DECAY, lab_decay_length_cm
 
 RECAST_MODES = ("physics", "seed")
@@ -61,6 +63,16 @@ def rate_over_limit(eps_eff2, p_model, p_reference, eps_limit):
 def two_body_energy_mev(sqrt_s_mev, m_mev):
     """Energy of the Z' in e+e- -> gamma Z' in the CM frame: (s + m^2) / (2 sqrt s)."""
     return (sqrt_s_mev ** 2 + np.asarray(m_mev, float) ** 2) / (2.0 * sqrt_s_mev)
+
+
+def fsr_energy_nodes(m_zp_mev, sqrt_s_mev, n_nodes=4):
+    """Z' energies (n, k) and weights (k,) flat over [m, E_max], E_max = (s + m^2 - 4 m_mu^2)/(2 sqrt s):
+    the range of a Z' radiated off the muons of e+e- -> mu+ mu- Z' (CM frame; the flat weight is a
+    stand-in for the radiation spectrum, used only for decay-length averages)."""
+    m = np.asarray(m_zp_mev, float)
+    e_max = np.maximum((sqrt_s_mev ** 2 + m * m - 4 * M_MU_MEV ** 2) / (2 * sqrt_s_mev), m)
+    x, w = np.polynomial.legendre.leggauss(n_nodes)
+    return m[:, None] + 0.5 * (e_max - m)[:, None] * (x + 1.0), 0.5 * w
 
 
 def uniform_energy_nodes(e_min_mev, e_max_mev, n_nodes=4):

@@ -3,7 +3,8 @@
 Channels: Z' -> l+ l- (l = e, mu, tau) with full mass dependence, nu_a nu_b-bar
 (left-handed), phi phi* (seed 000 eq. 23), and pi+ pi- through the isovector quark
 coupling g_u - g_d with the rho-dominated pion form factor. The couplings are taken
-on shell (q^2 = m_zp^2). Missing: the isoscalar hadronic channels (pi0 gamma, 3 pi
+on shell (q^2 = m_zp^2), complex where the loop-induced mixing has an absorptive part (L_mu - L_tau
+above 2 m_mu), so every width goes as |g|^2. Missing: the isoscalar hadronic channels (pi0 gamma, 3 pi
 through the omega, K K through the phi; they need g_u + g_d and g_s, as in the
 vector-meson-dominance treatment of Ilten et al., arXiv:1801.04847) and rho', omega-rho
 interference above ~1 GeV. Below 2 m_pi, Z' -> pi0 gamma and 3 gamma are negligible
@@ -41,9 +42,9 @@ def _velocity(m_mev, m_daughter_mev):
 
 
 def width_vector_to_fermions(g_f, m_mev, m_f_mev, n_colours=1):
-    """Gamma(V -> f fbar) = N_c g^2 m/(12 pi) (1 + 2 m_f^2/m^2) beta [MeV]."""
+    """Gamma(V -> f fbar) = N_c |g|^2 m/(12 pi) (1 + 2 m_f^2/m^2) beta [MeV] (g may be complex)."""
     beta = _velocity(m_mev, m_f_mev)
-    return n_colours * g_f ** 2 * m_mev / (12 * math.pi) * (1 + 2 * m_f_mev ** 2 / m_mev ** 2) * beta
+    return n_colours * np.abs(g_f) ** 2 * m_mev / (12 * math.pi) * (1 + 2 * m_f_mev ** 2 / m_mev ** 2) * beta
 
 
 def _gs_momentum(s):
@@ -78,12 +79,12 @@ def pion_form_factor_squared(s_mev2):
 
 
 def width_vector_to_pions(g_isovector, m_mev):
-    """Gamma(Z' -> pi+ pi-) = (g_u - g_d)^2 m beta_pi^3 |F_pi(m^2)|^2 / (48 pi) [MeV].
+    """Gamma(Z' -> pi+ pi-) = |g_u - g_d|^2 m beta_pi^3 |F_pi(m^2)|^2 / (48 pi) [MeV].
 
     For a dark photon g_u - g_d = e epsilon, the standard A' -> pi pi width.
     """
     beta = _velocity(m_mev, M_PI_CHARGED_MEV)
-    return g_isovector ** 2 * m_mev * beta ** 3 * pion_form_factor_squared(np.asarray(m_mev) ** 2) / (48 * math.pi)
+    return np.abs(g_isovector) ** 2 * m_mev * beta ** 3 * pion_form_factor_squared(np.asarray(m_mev) ** 2) / (48 * math.pi)
 
 
 def width_vector_to_neutrinos(g_nu_row, m_mev):
@@ -151,3 +152,21 @@ def decay_probability_between(decay_length_cm, l_min_cm, l_max_cm=np.inf):
         inv = 1.0 / np.asarray(decay_length_cm, float)
     return np.exp(-l_min_cm * inv) - np.exp(-np.asarray(l_max_cm, float) * inv)
 
+
+
+def lmu_minus_ltau_reference_branching(m_mev):
+    """Branching ratios {inv, mumu, tautau} of the reference L_mu - L_tau Z' (coupling g' only, no kinetic
+    mixing): Gamma_nu = g'^2 m/(24 pi) per flavour (nu_mu, nu_tau; left-handed), Gamma_ll of
+    width_vector_to_fermions. Independent of g'; the reference of the published L_mu - L_tau searches.
+    Br(inv) = 1 below 2 m_mu, -> 1/2 above it, -> 1/3 above 2 m_tau."""
+    m = np.asarray(m_mev, float)
+    nu = 2.0 * width_vector_to_neutrinos(np.ones((1,)), m)
+    mumu, tautau = width_vector_to_fermions(1.0, m, M_MU_MEV), width_vector_to_fermions(1.0, m, M_TAU_MEV)
+    total = nu + mumu + tautau
+    return {"inv": nu / total, "mumu": mumu / total, "tautau": tautau / total}
+
+
+def lmu_minus_ltau_invisible_fraction(m_mev):
+    """Br(Z' -> nu nu-bar) of the reference L_mu - L_tau Z': 2 Gamma_nu/(2 Gamma_nu + Gamma_mumu + Gamma_tautau)
+    (lmu_minus_ltau_reference_branching)."""
+    return lmu_minus_ltau_reference_branching(m_mev)["inv"]

@@ -24,6 +24,10 @@ STYLES = {
     "bbn_neff": ("0.45", "solid", None, "BBN"),
     "white_dwarf": ("tab:olive", "dashed", None, "white dwarfs"),
     "perturbativity": ("0.2", "dotted", None, "perturbativity"),
+    "ccfr_trident": ("tab:purple", "dashed", None, "CCFR"),
+    "belle2_invisible": ("tab:pink", "solid", None, "Belle II"),
+    "babar_4mu": ("navy", "solid", None, "BaBar 4mu"),
+    "combined": ("k", "solid", "\\\\", "combined"),
 }
 FALLBACK_COLOURS = ("tab:pink", "tab:gray", "tab:olive", "tab:cyan", "tab:brown")
 FILL_ALPHA = 0.13

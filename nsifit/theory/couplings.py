@@ -24,11 +24,12 @@ NUCLEON_QUARKS = {"p": {"u": 2.0, "d": 1.0}, "n": {"u": 1.0, "d": 2.0}}
 class Couplings:
     """Vectorized Z' couplings for n parameter points.
 
-    m_zp_mev, g_zp, epsilon:  shape (n,); epsilon is the kinetic mixing at q^2 = 0.
+    m_zp_mev, g_zp, epsilon:  shape (n,); epsilon is the kinetic mixing at q^2 = 0 (real).
     charges:        X_f for each charged fermion (scalars or (n,) arrays).
     nu_charges:     X_nu, the flavour-basis neutrino charge matrix, (3, 3) or (n, 3, 3).
     epsilon_of_q2:  epsilon as a function of (q2_mev2, couplings) when it runs
-                    (loop-induced mixing); None when it is constant.
+                    (loop-induced mixing); None when it is constant. It may return a complex
+                    array: above a pair threshold the loop has an absorptive part.
     c_phi, m_phi_mev, lambda_phi_e: the scalar phi of seed 000 (c_phi = 0 and
                     m_phi = nan where there is no phi).
     """
@@ -60,14 +61,19 @@ class Couplings:
         return np.isfinite(self.m_phi_mev) & (self.c_phi != 0)
 
     def epsilon_at(self, q2_mev2):
-        """Kinetic mixing at momentum transfer q^2 [MeV^2] (timelike q^2 > 0)."""
+        """Kinetic mixing at momentum transfer q^2 [MeV^2] (timelike q^2 > 0); complex where the
+        loop-induced mixing is above a pair threshold."""
         if self.epsilon_of_q2 is None:
             return self.epsilon
         return self.epsilon_of_q2(np.asarray(q2_mev2, dtype=float), self)
 
     @property
     def epsilon_on_shell(self):
-        """Kinetic mixing at q^2 = m_zp^2: the one that produces and decays a real Z'."""
+        """Kinetic mixing at q^2 = m_zp^2: the one that produces and decays a real Z'.
+
+        Complex for a running loop mixing (L_mu - L_tau: absorptive part above 2 m_mu); every
+        on-shell rate then goes as |g_f|^2 (widths, recasts). Real for a constant epsilon.
+        """
         if "eps_on_shell" not in self._cache:
             self._cache["eps_on_shell"] = self.epsilon_at(self.m_zp_mev ** 2)
         return self._cache["eps_on_shell"]
@@ -79,8 +85,9 @@ class Couplings:
     def vector(self, fermion, *, on_shell=False, epsilon=None):
         """Vector coupling g_f for f in e, mu, tau, u, d, s, c, b, t, p, n.
 
-        Default: q^2 = 0 (scattering, matter). on_shell=True: q^2 = m_zp^2
-        (production and decay). `epsilon` overrides the mixing (e.g. at another q^2).
+        Default: q^2 = 0 (scattering, matter; real). on_shell=True: q^2 = m_zp^2
+        (production and decay; complex where epsilon_on_shell is, so rates use |g_f|^2).
+        `epsilon` overrides the mixing (e.g. at another q^2).
         """
         if fermion in NUCLEON_QUARKS:
             return sum(k * self.vector(q, on_shell=on_shell, epsilon=epsilon)

@@ -13,7 +13,17 @@ import numpy as np
 
 from nsifit.constants import E_CHARGE
 from nsifit.errors import NsifitError, unknown
-from nsifit.physics import astro, flavour, gm2, meson, nsi, phi_sector, recast, widths
+from nsifit.physics import (
+    astro,
+    flavour,
+    gm2,
+    meson,
+    nsi,
+    phi_sector,
+    recast,
+    trident,
+    widths,
+)
 
 
 @dataclass(frozen=True)
@@ -89,13 +99,16 @@ def tau_differs(couplings):
 # --- couplings -------------------------------------------------------------------------------
 observable("epsilon", "kinetic mixing at q^2 = 0 (derived when tan_eta is given)", reported=True)(
     lambda c, o: c.epsilon)
-observable("epsilon_on_shell", "kinetic mixing at q^2 = m_zp^2")(lambda c, o: c.epsilon_on_shell)
+observable("epsilon_on_shell", "kinetic mixing at q^2 = m_zp^2 (complex above a loop threshold)")(
+    lambda c, o: c.epsilon_on_shell)
 observable("g_mu", "Z' vector coupling to the muon, seed 000 eq. 19", reported=True)(
     lambda c, o: c.vector("mu"))
 for _f in ("e", "u", "d", "p", "n"):
     observable(f"g_{_f}", f"Z' vector coupling to {_f} at q^2 = 0")(
         lambda c, o, f=_f: c.vector(f))
-    observable(f"g_{_f}_on_shell", f"Z' vector coupling to {_f} at q^2 = m_zp^2")(
+for _f in ("e", "mu", "u", "d", "p", "n"):
+    observable(f"g_{_f}_on_shell", f"Z' vector coupling to {_f} at q^2 = m_zp^2 (complex where the loop "
+               "mixing has an absorptive part: rates use |g|^2)")(
         lambda c, o, f=_f: c.vector(f, on_shell=True))
 observable("g_nu", "Z' couplings to the left-handed neutrinos, (n, 3, 3) flavour basis")(lambda c, o: c.g_nu)
 observable("g_nu_mumu", "Z' coupling to left-handed nu_mu (seed 000 eq. 32 bounds it)")(
@@ -131,6 +144,16 @@ def _ratio(num, den):
 observable("delta_a_mu", "one-loop Z' contribution to a_mu (gm2.delta_a_lepton)", reported=True)(
     lambda c, o: gm2.delta_a_lepton(c.vector("mu"), c.m_zp_mev))
 
+# --- neutrino trident ------------------------------------------------------------------------
+# sigma(nu_mu N -> nu_mu N mu+ mu-)/sigma_SM with the Z' propagator (trident.trident_ratio: coherent
+# EPA on the Helm form factor, one beam energy per experiment). Couplings: the left-handed nu_mu
+# coupling g_nu_mumu and the full muon vector coupling g_mu = g_zp X_mu + e eps Q_mu at q^2 = 0 (the
+# Z' is spacelike, q^2 = t <= 0; the loop mixing of L_mu - L_tau moves by < 1e-4 g_zp over the t range).
+for _exp, _rep in (("ccfr", True), ("charm2", False)):
+    observable(f"trident_ratio_{_exp}", f"neutrino trident sigma/sigma_SM at {_exp.upper()} "
+               f"({trident.EXPERIMENTS[_exp].reference}; trident.trident_ratio)", reported=_rep)(
+        lambda c, o, e=_exp: trident.trident_ratio(c.g_nu[:, 1, 1], c.vector("mu"), c.m_zp_mev, e))
+
 # --- decays -------------------------------------------------------------------------------
 observable("partial_widths", "dict of partial widths [MeV] (widths.partial_widths)")(
     lambda c, o: widths.partial_widths(c))
@@ -151,7 +174,8 @@ observable("zp_decay_length_30gev_cm", "Z' lab decay length at E = 30 GeV (seed 
                                             phi_sector.SEED_REFERENCE_ENERGY_MEV))
 
 # --- meson decays, flavour, astrophysics, phi sector -----------------------------------------
-observable("pi0_epsilon_eff", "dark-photon epsilon with the same pi0 -> gamma Z' rate: g_p/e "
+observable("pi0_epsilon_eff", "dark-photon epsilon with the same pi0 -> gamma Z' rate: g_p(m_zp^2)/e, "
+           "an amplitude ratio (complex where the on-shell mixing is; rate ~ |.|^2) "
            "(meson.pi0_effective_epsilon)")(lambda c, o: meson.pi0_effective_epsilon(c))
 observable("pi0_epsilon_eff_seed", "as pi0_epsilon_eff with seed 000's (q_u^2 + q_d^2) combination")(
     lambda c, o: meson.pi0_effective_epsilon(c, "seed"))
@@ -185,7 +209,8 @@ observable("pure_dark_photon", "True where the point is the searches' reference 
            "mixing only, g_zp = 0 and no phi (recast.pure_dark_photon)")(
     lambda c, o: recast.pure_dark_photon(c))
 observable("electron_epsilon_eff", "dark-photon epsilon with the same e-brem / e+e- -> gamma Z' "
-           "rate: g_e(q^2 = m_zp^2)/e (nsifit.recast)")(
+           "rate: g_e(q^2 = m_zp^2)/e, an amplitude ratio (complex where the on-shell mixing is; "
+           "rate ~ |.|^2) (nsifit.recast)")(
     lambda c, o: c.vector("e", on_shell=True) / E_CHARGE)
 observable("gamma_phi_ee_mev", "phi -> e+ e- width (0 without phi)", unit="MeV")(
     lambda c, o: np.where(c.has_phi, widths.width_scalar_to_electrons(

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from nsifit.physics.mixing import epsilon_lmu_minus_ltau
+from nsifit.physics.mixing import epsilon_lmu_minus_ltau, epsilon_lmu_minus_ltau_complex
 from nsifit.theory.couplings import Couplings
 from nsifit.theory.models.base import G_ZP, M_ZP, Model, Parameter
 
@@ -11,14 +11,17 @@ FREE_EPSILON = Parameter("epsilon", "kinetic mixing, constant in q^2; when given
 
 
 def _loop_epsilon(q2_mev2, couplings):
-    return epsilon_lmu_minus_ltau(q2_mev2, couplings.g_zp)
+    """The mu/tau loop at q^2 with its absorptive part above 2 m_mu and 2 m_tau (complex): on shell,
+    |epsilon(m_zp^2)|^2 is what production and decay rates see; real for q^2 <= 4 m_mu^2."""
+    return epsilon_lmu_minus_ltau_complex(q2_mev2, couplings.g_zp)
 
 
 class LmuMinusLtau(Model):
     name = "lmu_minus_ltau"
     description = ("U(1) of L_mu - L_tau: X = +1 for mu, nu_mu and -1 for tau, nu_tau; kinetic mixing "
                    "from the mu/tau loop at each q^2 (or a free constant epsilon)")
-    reference = "seed 004 eq. 1; loop mixing: e g/(12 pi^2) ln(m_tau^2/m_mu^2) at q^2 = 0"
+    reference = ("seed 004 eq. 1; loop mixing: e g/(12 pi^2) ln(m_tau^2/m_mu^2) at q^2 = 0, complex above "
+                 "q^2 = 4 m_mu^2 on shell (nsifit.physics.mixing)")
     parameters = (M_ZP, G_ZP, FREE_EPSILON)
 
     def _couplings(self, p):
