@@ -24,9 +24,10 @@ class Belle2Invisible(Likelihood):
     2 Gamma_nu/Gamma (widths.lmu_minus_ltau_invisible_fraction: 1/2 from ~1 to 3.5 GeV, 1/3 above),
     or `one` (a curve for Br(inv) = 1); which one the paper used is not checked (data notes), they
     differ by sqrt(2) in g'. An lmu_minus_ltau point returns the curve to 0.1%: the loop mixing lowers
-    |g_mu(m^2)|^2 = |g' - e eps(m^2)|^2 by ~0.9% and, through Gamma(mu mu), raises Br(inv) by nearly as much. Left out: Z' emission from the
-    initial e+e- through a Z'-electron coupling (adds rate: conservative), the Z' -> tau tau decays
-    that could leave tracks (counted visible, prompt), and the muon axial coupling (none in the models).
+    |g_mu(m^2)|^2 = |g' - e eps(m^2)|^2 by ~0.9% and, through Gamma(mu mu), raises Br(inv) by nearly as
+    much. Left out: Z' emission from the initial e+e- through a Z'-electron coupling (adds rate:
+    conservative), the Z' -> tau tau decays that could leave tracks (counted visible, prompt), and the
+    muon axial coupling (none in the models).
     Data: `belle2_2020`, PRL 124 (2020) 141801, Fig. 3 (DarkCast digitization), 90% credibility
     level, interpolated log-log in mass.
     Construction: one-sided Gaussian in the signal rate, log L = -(1.28 rate/rate_limit)^2/2

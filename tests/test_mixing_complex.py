@@ -91,9 +91,10 @@ def test_ee_width_uses_the_modulus_of_the_complex_mixing(m_mev):
     g = 1e-3
     width = _observables("lmu_minus_ltau", m_zp=m_mev, g_zp=g)["partial_widths"]["ee"][0]
     r = M_E_MEV ** 2 / m_mev ** 2
-    expected = ALPHA_EM * abs(direct_epsilon(m_mev ** 2, g)) ** 2 * m_mev / 3 * (1 + 2 * r) * math.sqrt(1 - 4 * r)
+    phase_space = m_mev / 3 * (1 + 2 * r) * math.sqrt(1 - 4 * r)
+    expected = ALPHA_EM * abs(direct_epsilon(m_mev ** 2, g)) ** 2 * phase_space
     assert width == pytest.approx(expected, rel=1e-8)
-    real_only = ALPHA_EM * mixing.epsilon_lmu_minus_ltau(m_mev ** 2, g) ** 2 * m_mev / 3 * (1 + 2 * r) * math.sqrt(1 - 4 * r)
+    real_only = ALPHA_EM * mixing.epsilon_lmu_minus_ltau(m_mev ** 2, g) ** 2 * phase_space
     assert width > real_only * 1.09
 
 

@@ -56,7 +56,7 @@ def test_ccfr_heavy_zprime_is_the_contact_formula_of_arXiv_1406_2332():
     """m_Z' = 1e6 MeV: R -> [(1 + 4 s_W^2 + 2 v^2/Lambda^2)^2 + 1]/[(1 + 4 s_W^2)^2 + 1] up to the muon
     mass terms of sigma_SM (< 3% in R - 1 here; test_trident has the precise contact check)."""
     m, g = 1e6, 2.0
-    r = evaluate("lmu_minus_ltau", "ccfr_trident", m_zp=m, g_zp=g)["derived"]["trident_ratio_ccfr"][0]
+    r = evaluate("lmu_minus_ltau", "ccfr_trident", m_zp=m, g_zp=g)["derived"]["trident_ratio_ccfr"]
     v2 = trident.V2_MEV2
     contact = trident.contact_ratio_massless(g * g * v2 / m ** 2)
     assert r - 1 == pytest.approx(contact - 1, rel=0.03)
@@ -150,7 +150,7 @@ def test_belle2_reference_br_one_is_weaker_by_sqrt_of_the_model_br(belle2_curve)
 
 @pytest.mark.parametrize("m", [300.0, 1000.0, 6500.0])
 def test_belle2_no_constraint_outside_the_digitized_range(m):
-    assert evaluate("lmu_minus_ltau", "belle2_invisible", m_zp=m, g_zp=1.0)["loglike"]["belle2_invisible"][0] == 0
+    assert evaluate("lmu_minus_ltau", "belle2_invisible", m_zp=m, g_zp=1.0)["loglike"]["belle2_invisible"] == 0
 
 
 def test_belle2_sees_only_the_muon_coupling_and_invisible_decays():
@@ -159,13 +159,13 @@ def test_belle2_sees_only_the_muon_coupling_and_invisible_decays():
     m, g = 2000.0, 0.1
     lt = evaluate("lmu_minus_ltau", "belle2_invisible", m_zp=m, g_zp=g)
     bl = evaluate("b_minus_l", "belle2_invisible", m_zp=m, g_zp=g)
-    ratio = bl["loglike"]["belle2_invisible"][0] / lt["loglike"]["belle2_invisible"][0]
-    p_bl, p_lt = bl["derived"]["p_missing_belle2"][0], lt["derived"]["p_missing_belle2"][0]
-    g_mu_lt = abs(nsifit.evaluate("lmu_minus_ltau", likelihoods=[], m_zp=m, g_zp=g)["derived"]["g_mu"][0])
+    ratio = bl["loglike"]["belle2_invisible"] / lt["loglike"]["belle2_invisible"]
+    p_bl, p_lt = bl["derived"]["p_missing_belle2"], lt["derived"]["p_missing_belle2"]
+    g_mu_lt = abs(nsifit.evaluate("lmu_minus_ltau", likelihoods=[], m_zp=m, g_zp=g)["derived"]["g_mu"])
     assert ratio == pytest.approx((p_bl / p_lt) ** 2 * (g / g_mu_lt) ** 4, rel=0.02)
     assert 0 < p_bl < p_lt
     dp = evaluate("dark_photon", "belle2_invisible", m_zp=m, epsilon=1e-2)
-    assert dp["loglike"]["belle2_invisible"][0] == 0 and dp["derived"]["p_missing_belle2"][0] == 0
+    assert dp["loglike"]["belle2_invisible"] == 0 and dp["derived"]["p_missing_belle2"] == 0
 
 
 # --- BaBar 4 mu ----------------------------------------------------------------------------------
@@ -193,11 +193,11 @@ def test_babar_lmu_minus_ltau_on_the_published_curve(babar_curve, m):
     m_tab, g_tab = babar_curve
     g = np.exp(np.interp(np.log(m), np.log(m_tab), np.log(g_tab)))
     res = evaluate("lmu_minus_ltau", "babar_4mu", m_zp=m, g_zp=g)
-    assert -2 * res["loglike"]["babar_4mu"][0] == pytest.approx(ONE_SIDED_Z90 ** 2, rel=0.035)
-    assert res["derived"]["p_prompt_babar_4mu"][0] == pytest.approx(
+    assert -2 * res["loglike"]["babar_4mu"] == pytest.approx(ONE_SIDED_Z90 ** 2, rel=0.035)
+    assert res["derived"]["p_prompt_babar_4mu"] == pytest.approx(
         widths.lmu_minus_ltau_reference_branching(m)["mumu"], rel=0.01)
     free = evaluate("lmu_minus_ltau", "babar_4mu", m_zp=m, g_zp=g, epsilon=0.0)     # no mixing: exact
-    assert -2 * free["loglike"]["babar_4mu"][0] == pytest.approx(ONE_SIDED_Z90 ** 2, rel=1e-6)
+    assert -2 * free["loglike"]["babar_4mu"] == pytest.approx(ONE_SIDED_Z90 ** 2, rel=1e-6)
 
 
 def test_babar_reference_br_one_and_range(babar_curve):
@@ -217,17 +217,17 @@ def test_babar_needs_a_prompt_dimuon():
     m, g = 1000.0, 1e-3
     lt = evaluate("lmu_minus_ltau", "babar_4mu", m_zp=m, g_zp=g, epsilon=0.0)
     bl = evaluate("b_minus_l", "babar_4mu", m_zp=m, g_zp=g)
-    r = math.sqrt(bl["loglike"]["babar_4mu"][0] / lt["loglike"]["babar_4mu"][0])
-    assert r == pytest.approx(bl["derived"]["p_prompt_babar_4mu"][0] / lt["derived"]["p_prompt_babar_4mu"][0],
+    r = math.sqrt(bl["loglike"]["babar_4mu"] / lt["loglike"]["babar_4mu"])
+    assert r == pytest.approx(bl["derived"]["p_prompt_babar_4mu"] / lt["derived"]["p_prompt_babar_4mu"],
                               rel=1e-9)
     dp = evaluate("dark_photon", "babar_4mu", m_zp=m, epsilon=g / E_CHARGE)
     br_mumu = nsifit.evaluate("dark_photon", likelihoods=[], m_zp=m, epsilon=g / E_CHARGE)
-    assert dp["derived"]["p_prompt_babar_4mu"][0] == pytest.approx(
+    assert dp["derived"]["p_prompt_babar_4mu"] == pytest.approx(
         _observable("dark_photon", "br_mumu", m_zp=m, epsilon=g / E_CHARGE), rel=1e-9)
     assert br_mumu["model"] == "dark_photon"
     ratio = (g / np.exp(np.interp(np.log(m), np.log(babar_m()), np.log(babar_g())))) ** 2 \
-        * dp["derived"]["p_prompt_babar_4mu"][0] / widths.lmu_minus_ltau_reference_branching(m)["mumu"]
-    assert dp["loglike"]["babar_4mu"][0] == pytest.approx(-0.5 * (ONE_SIDED_Z90 * ratio) ** 2, rel=1e-9)
+        * dp["derived"]["p_prompt_babar_4mu"] / widths.lmu_minus_ltau_reference_branching(m)["mumu"]
+    assert dp["loglike"]["babar_4mu"] == pytest.approx(-0.5 * (ONE_SIDED_Z90 * ratio) ** 2, rel=1e-9)
 
 
 def _observable(model, name, **params):

@@ -88,7 +88,7 @@ Form factors (q^2 in GeV^2 in the parametrisations)
       against the paper's table). At t_max = (m_K - m_pi)^2, exp(6.5 Lambda_+) = 1.17; the omitted
       H(t) changes this by a few per cent at most (unchecked estimate). Isospin limit: K+ -> pi+ and
       K0 -> pi0 use the same f_+ (isospin breaking of a few per cent neglected).
-  B -> K, B -> pi: N. Gubernari, A. Kokulin, D. van Dyk (GKvD), JHEP 02 (2019) 150,
+  B -> K, B -> pi: N. Gubernari, A. Kokulu, D. van Dyk (GKvD), JHEP 01 (2019) 150,
       arXiv:1811.00983, combined LCSR + lattice fits in the BSZ parametrisation
       f_+(q^2) = sum_k alpha_k [z(q^2) - z(0)]^k / (1 - q^2/m_R^2), k = 0..2,
       z(t) = (sqrt(t_+ - t) - sqrt(t_+ - t_0))/(sqrt(t_+ - t) + sqrt(t_+ - t_0)),

@@ -84,7 +84,8 @@ def width_vector_to_pions(g_isovector, m_mev):
     For a dark photon g_u - g_d = e epsilon, the standard A' -> pi pi width.
     """
     beta = _velocity(m_mev, M_PI_CHARGED_MEV)
-    return np.abs(g_isovector) ** 2 * m_mev * beta ** 3 * pion_form_factor_squared(np.asarray(m_mev) ** 2) / (48 * math.pi)
+    form_factor2 = pion_form_factor_squared(np.asarray(m_mev) ** 2)
+    return np.abs(g_isovector) ** 2 * m_mev * beta ** 3 * form_factor2 / (48 * math.pi)
 
 
 def width_vector_to_neutrinos(g_nu_row, m_mev):
