@@ -1,6 +1,7 @@
 """Bounds configs (nsifit.bounds): YAML -> validated BoundsConfig, and the derived plot coordinates.
 
-Schema (examples/figures/ are complete examples): `model`; `params` (numbers, or `{expr: "m_zp/3"}`:
+Schema (examples/figures/ are complete examples): `model` (a name or {name, setting: value}, e.g.
+{name: mutau_baryon, quark_alignment: up}); `params` (numbers, or `{expr: "m_zp/3"}`:
 'axis * number', 'axis / number', 'number * axis', nothing else); axes `x`, `y` (`name` a model
 parameter or a derived coordinate, `min`, `max`, `n`, `scale` log|linear, `convention` global|seed
 for eps_medium); `layers` (list: `likelihood`, `options`, `kind`, `label`, `statistic` or
@@ -18,7 +19,7 @@ import numpy as np
 import yaml
 from scipy.stats import chi2
 
-from nsifit.errors import ConfigError, unknown
+from nsifit.errors import ConfigError, NsifitError, unknown
 from nsifit.inference import config
 from nsifit.physics import nsi
 from nsifit.plugins import registry, stats
@@ -234,7 +235,10 @@ def load_bounds_config(source, grid=None):
     for key in ("model", "x", "y", "layers"):
         if key not in raw:
             raise ConfigError(f"bounds config: missing '{key}'")
-    model = get_model(raw["model"])
+    try:
+        model = get_model(raw["model"])
+    except NsifitError as err:
+        raise ConfigError(f"bounds config: model: {err}") from None
     x, y = _axis("x", raw["x"], model, grid), _axis("y", raw["y"], model, grid)
     fixed, expressions = {}, {}
     params = raw.get("params") or {}

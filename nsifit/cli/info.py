@@ -41,6 +41,9 @@ def cmd_info(args):
             print(f"    {p['name']:<13} [{p['unit']}] {p['description']}{opt}")
         for group in m["alternatives"]:
             print(f"    give exactly one of: {', '.join(group)}")
+        for st in m["settings"]:
+            choices = f" (choices: {', '.join(map(str, st['choices']))})" if st.get("choices") else ""
+            print(f"    setting {st['name']} = {st['default']} (default){choices}: {st['doc']}")
     print("\nLIKELIHOODS")
     if not plugins:
         print("  (none installed)")

@@ -38,11 +38,15 @@ def evaluate_plugins(mdl, plugins, params):
 def evaluate(model, likelihoods=None, options=None, data_dir=None, **params):
     """Evaluate a model at one or many points (parameters broadcast like numpy).
 
-    Returns {"model", "params", "derived", "loglike"}; every value is a numpy array
+    `model`: a name ('mutau_baryon') or a mapping with the name and model settings,
+    {'name': 'mutau_baryon', 'quark_alignment': 'up'} (nsifit.theory.models.get_model).
+    Returns {"model" (the name), "settings" (every model setting, defaults filled in),
+    "params", "derived", "loglike"}; every params/derived/loglike value is a numpy array
     with one entry per point. `likelihoods=None` uses every plugin that applies to
     the model, `[]` none; `options` maps plugin name -> options (e.g. dataset).
     """
     mdl = get_model(model)
     plugins = registry.build(mdl.name, likelihoods, options, data_dir)
     resolved, derived, loglike = evaluate_plugins(mdl, plugins, params)
-    return {"model": mdl.name, "params": resolved, "derived": derived, "loglike": loglike}
+    return {"model": mdl.name, "settings": dict(mdl.setting_values), "params": resolved, "derived": derived,
+            "loglike": loglike}
