@@ -50,6 +50,8 @@ def cmd_info(args):
     for p in plugins:
         print(f"  {p['name']}: {p['summary']}")
         print(f"    requires: {', '.join(p['requires'])}")
+        for item in p.get("assumptions", []):
+            print(f"    assumes: {item}")
         if p["options"]:
             print(f"    options: {', '.join(f'{k}={v}' for k, v in p['options'].items())}")
         for ds, check in p.get("validation", {}).items():

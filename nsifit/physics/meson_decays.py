@@ -218,10 +218,11 @@ def f_plus_k_pi(q2_mev2):
 
 
 def z_map(q2_gev2, m_parent_gev, m_daughter_gev):
-    """z(q^2) with t_+ = (M + m)^2 and t_0 = t_+ (1 - sqrt(1 - t_-/t_+)) (BSZ 2015)."""
+    """z(q^2) with t_+ = (M + m)^2 and t_0 = t_+ (1 - sqrt(1 - t_-/t_+)) (BSZ 2015); q^2 > t_+ (far above
+    the decay threshold, where the widths vanish anyway) is evaluated at t_+."""
     tp, tm = (m_parent_gev + m_daughter_gev) ** 2, (m_parent_gev - m_daughter_gev) ** 2
     t0 = tp * (1 - math.sqrt(1 - tm / tp))
-    a, b = np.sqrt(tp - np.asarray(q2_gev2, float)), math.sqrt(tp - t0)
+    a, b = np.sqrt(np.clip(tp - np.asarray(q2_gev2, float), 0.0, None)), math.sqrt(tp - t0)   # q^2 <= t_+
     return (a - b) / (a + b)
 
 

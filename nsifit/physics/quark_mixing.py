@@ -217,17 +217,28 @@ def flavour_changing_couplings(x_q, x_u, x_d, g_zp, alignment="down", epsilon=0.
     xq, xu, xd = (_charges(x, n) for x in (x_q, x_u, x_d))
     v_ul, v_dl = left_rotations(alignment, ckm)
     v_ul, v_dl = np.broadcast_to(v_ul, (n, 3, 3)), np.broadcast_to(v_dl, (n, 3, 3))
-    x_mat = _diag(xq)
+    unit = np.eye(3)
+    # V^dag (x_1 1) V = x_1 1 exactly: only X_Q - x_1 1 is rotated, so that generation-universal
+    # charges give exactly diagonal couplings (no flavour change from rounding, ~1e-17 g_zp)
+    x_1 = xq[:, 0][:, None, None]
+    x_mat = _diag(xq - xq[:, :1])
 
     def rotate(v):     # V^dag X V
-        return np.conj(np.swapaxes(v, -1, -2)) @ x_mat @ v
+        return np.conj(np.swapaxes(v, -1, -2)) @ x_mat @ v + x_1 * unit
 
-    unit = np.eye(3)
     ee_u = (E_CHARGE * eps * ELECTRIC_CHARGE["u"])[:, None, None] * unit
     ee_d = (E_CHARGE * eps * ELECTRIC_CHARGE["d"])[:, None, None] * unit
     g = g_zp[:, None, None]
     return QuarkCouplings(left_up=g * rotate(v_ul) + ee_u, left_down=g * rotate(v_dl) + ee_d,
                           right_up=g * _diag(xu) + ee_u, right_down=g * _diag(xd) + ee_d)
+
+
+def has_flavour_change(quark_couplings):
+    """(n,) mask: True where any off-diagonal entry of g_L or g_R (up or down sector) is non-zero."""
+    off = ~np.eye(3, dtype=bool)
+    mats = (quark_couplings.left_up, quark_couplings.left_down, quark_couplings.right_up,
+            quark_couplings.right_down)
+    return np.any([np.any(np.abs(m[:, off]) > 0, axis=-1) for m in mats], axis=0)
 
 
 def generation_charges(couplings):

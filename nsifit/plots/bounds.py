@@ -24,6 +24,8 @@ STYLES = {
     "bbn_neff": ("0.45", "solid", None, "BBN"),
     "white_dwarf": ("tab:olive", "dashed", None, "white dwarfs"),
     "perturbativity": ("0.2", "dotted", None, "perturbativity"),
+    "k_to_pi_zp": ("black", "solid", None, r"$K\to\pi Z'$"),
+    "b_to_k_zp": ("darkmagenta", "dashed", None, r"$B\to KZ'$"),
 }
 FALLBACK_COLOURS = ("tab:pink", "tab:gray", "tab:olive", "tab:cyan", "tab:brown")
 FILL_ALPHA = 0.13

@@ -11,9 +11,20 @@ from typing import Callable
 
 import numpy as np
 
-from nsifit.constants import E_CHARGE
+from nsifit.constants import E_CHARGE, GAMMA_K_CHARGED_MEV
 from nsifit.errors import NsifitError, unknown
-from nsifit.physics import astro, flavour, gm2, meson, nsi, phi_sector, recast, widths
+from nsifit.physics import (
+    astro,
+    flavour,
+    gm2,
+    meson,
+    meson_decays,
+    nsi,
+    phi_sector,
+    quark_mixing,
+    recast,
+    widths,
+)
 
 
 @dataclass(frozen=True)
@@ -190,3 +201,52 @@ observable("electron_epsilon_eff", "dark-photon epsilon with the same e-brem / e
 observable("gamma_phi_ee_mev", "phi -> e+ e- width (0 without phi)", unit="MeV")(
     lambda c, o: np.where(c.has_phi, widths.width_scalar_to_electrons(
         c.lambda_phi_e, np.where(c.has_phi, c.m_phi_mev, 1.0)), 0.0))
+
+
+# === flavour: the light Z' in two-body meson decays (issue 11) ==================================
+# Mass-basis quark couplings for the model's `quark_alignment` setting (physics/quark_mixing.py:
+# tree level, V_R = 1), the widths and branching ratios of K -> pi Z', B -> K(*) Z', B -> pi Z'
+# (physics/meson_decays.py: full massive-vector polarisation sum, FLAG / GKvD / BSZ form factors) and
+# the Z' lifetime the displaced-vertex searches need. Branching ratios are Gamma/(Gamma_SM + the
+# parent's Z' widths): the new channels add to the measured width (so Br <= 1; `k_pi_zp_width_ratio`
+# is the bare Gamma/Gamma_K+). Generation-universal quark charges (dark_photon, b_minus_l, lmu_minus_ltau,
+# mutau_baryon at c = 2/3) give exactly zero; so does alignment 'up' for the K and B modes.
+# What the Z' does next (Br(inv) incl. phi phi*, Br(ee), Br(mumu), lab decay lengths) are the
+# observables of the decays section; the plugins turn them into detector fractions with their geometry.
+MESON_MODES = {"kplus_piplus": "K+ -> pi+ Z'", "klong_pizero": "K_L -> pi0 Z'", "kshort_pizero": "K_S -> pi0 Z'",
+               "bplus_kplus": "B+ -> K+ Z'", "bzero_kzero": "B0 -> K0 Z'", "bplus_piplus": "B+ -> pi+ Z'",
+               "bzero_kstarzero": "B0 -> K*0 Z'", "bplus_kstarplus": "B+ -> K*+ Z'"}
+
+observable("quark_couplings", "Z' couplings to quarks in the mass basis, on shell, for the model's "
+           "quark_alignment (quark_mixing.quark_couplings_from; QuarkCouplings of (n, 3, 3) matrices)")(
+    lambda c, o: quark_mixing.quark_couplings_from(c, c.quark_alignment, on_shell=True))
+for _name, (_i, _j), _what in (("g_v_sd", (1, 0), "s -> d (K -> pi)"), ("g_v_bs", (2, 1), "b -> s (B -> K)"),
+                               ("g_v_bd", (2, 0), "b -> d (B -> pi)")):
+    observable(_name, f"flavour-changing vector coupling g_V^{_name[4:]}, {_what}, complex (quark_mixing)")(
+        lambda c, o, i=_i, j=_j: o["quark_couplings"].vector_down[:, i, j])
+observable("flavour_changing", "True where the Z' has tree-level flavour-changing quark couplings")(
+    lambda c, o: quark_mixing.has_flavour_change(o["quark_couplings"]))
+PARENT = {"kplus_piplus": "K+", "klong_pizero": "K_L", "kshort_pizero": "K_S", "bplus_kplus": "B+",
+          "bplus_piplus": "B+", "bplus_kstarplus": "B+", "bzero_kzero": "B0", "bzero_kstarzero": "B0"}
+
+
+def _meson_branching_ratios(c, o):
+    """Br_i = Gamma_i/(Gamma_SM + sum_j Gamma_j), the sum over the Z' modes of the same parent: the new
+    channels add to the measured (SM) width. Gamma_i/Gamma_SM from meson_decays.meson_branching_ratios."""
+    ratios = meson_decays.meson_branching_ratios(c.m_zp_mev, o["quark_couplings"])
+    added = {p: sum(r for m, r in ratios.items() if PARENT[m] == p) for p in set(PARENT.values())}
+    return {m: r / (1.0 + added[PARENT[m]]) for m, r in ratios.items()}
+
+
+observable("meson_branching_ratios", "dict mode -> Br(meson -> meson' Z') = Gamma/(Gamma_SM + sum of the "
+           "parent's Z' widths) (meson_decays)")(_meson_branching_ratios)
+for _mode, _label in MESON_MODES.items():
+    observable(f"br_{_mode}_zp", f"Br({_label}) = Gamma/(Gamma_SM + Gamma_Z' modes) (meson_decays)",
+               reported=_mode in ("kplus_piplus", "bplus_kplus"))(
+        lambda c, o, m=_mode: o["meson_branching_ratios"][m])
+observable("k_pi_zp_width_ratio", "Gamma(K+ -> pi+ Z')/Gamma_K+ (PDG width): exceeds 1 where the "
+           "K+ lifetime alone excludes the point", reported=True)(
+    lambda c, o: meson_decays.width_kplus_piplus_zp(c.m_zp_mev, o["quark_couplings"].vector_down)
+    / GAMMA_K_CHARGED_MEV)
+observable("zp_lifetime_ps", "Z' proper lifetime hbar/Gamma_total", unit="ps")(
+    lambda c, o: 1e12 * widths.lifetime_s(o["gamma_total_mev"]))
