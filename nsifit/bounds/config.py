@@ -23,6 +23,7 @@ from nsifit.errors import ConfigError, NsifitError, unknown
 from nsifit.inference import config
 from nsifit.physics import nsi
 from nsifit.plugins import registry, stats
+from nsifit.plugins.options import declared
 from nsifit.theory.models import get_model
 
 NO_SIGNAL = {"g_zp": 1e-12, "epsilon": 0.0}   # couplings that switch the Z' signal off
@@ -172,7 +173,8 @@ class Layer:
 
 def _default_statistic(name, options):
     """The plugin's own 90% CL reading when it has a `construction` option, else chi2_1dof."""
-    construction = {**registry.get_plugin_class(name).options, **options}.get("construction")
+    declared_options = {k: opt.default for k, opt in declared(registry.get_plugin_class(name).options).items()}
+    construction = {**declared_options, **options}.get("construction")
     return CONSTRUCTION_STATISTIC.get(construction, "chi2_1dof")
 
 
