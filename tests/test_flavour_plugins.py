@@ -295,3 +295,26 @@ def test_plugins_state_their_assumptions_and_options():
         info = cls.info()
         assert any("quark_alignment" in a for a in info["assumptions"])
         assert set(info["datasets"]) >= set(declared(cls.options)["datasets"].default)
+
+
+def test_element_route_equals_the_full_mass_basis_matrices():
+    """The observables use flavour_changing_left and meson_widths (no (n, 3, 3) arrays); they must equal the
+    entries of flavour_changing_couplings and the width_* functions on those matrices, for any charges."""
+    from nsifit.physics import meson_decays as md
+    from nsifit.physics import quark_mixing as qm
+    rng = np.random.default_rng(3)
+    x = rng.uniform(-1, 1, (50, 3))
+    g = 10 ** rng.uniform(-6, -2, 50)
+    m = 10 ** rng.uniform(0, 3.5, 50)
+    pairs = [(1, 0), (2, 1), (2, 0), (0, 1), (0, 2)]
+    for alignment in qm.ALIGNMENTS:
+        full = qm.flavour_changing_couplings(x, x, x, g, alignment)
+        for sector, matrix in (("down", full.left_down), ("up", full.left_up)):
+            parts = qm.flavour_changing_left(x, g, pairs, sector, alignment)
+            for (i, j), value in parts.items():
+                np.testing.assert_allclose(value, matrix[:, i, j], rtol=1e-12, atol=1e-30)
+        gv, ga = full.vector_down, full.axial_down
+        widths = md.meson_widths(m, gv[:, 1, 0], gv[:, 2, 1], gv[:, 2, 0], ga[:, 2, 1])
+        reference = {mode: br * md.SM_WIDTHS_MEV[mode] for mode, br in md.meson_branching_ratios(m, full).items()}
+        for mode, w in widths.items():
+            np.testing.assert_allclose(w, reference[mode], rtol=1e-12, atol=0)

@@ -11,7 +11,12 @@ from typing import Callable
 
 import numpy as np
 
-from nsifit.constants import E_CHARGE, GAMMA_K_CHARGED_MEV
+from nsifit.constants import (
+    E_CHARGE,
+    GAMMA_K_CHARGED_MEV,
+    M_K_CHARGED_MEV,
+    M_PI_CHARGED_MEV,
+)
 from nsifit.errors import NsifitError, unknown
 from nsifit.physics import (
     astro,
@@ -220,33 +225,45 @@ MESON_MODES = {"kplus_piplus": "K+ -> pi+ Z'", "klong_pizero": "K_L -> pi0 Z'", 
 observable("quark_couplings", "Z' couplings to quarks in the mass basis, on shell, for the model's "
            "quark_alignment (quark_mixing.quark_couplings_from; QuarkCouplings of (n, 3, 3) matrices)")(
     lambda c, o: quark_mixing.quark_couplings_from(c, c.quark_alignment, on_shell=True))
-for _name, (_i, _j), _what in (("g_v_sd", (1, 0), "s -> d (K -> pi)"), ("g_v_bs", (2, 1), "b -> s (B -> K)"),
-                               ("g_v_bd", (2, 0), "b -> d (B -> pi)")):
-    observable(_name, f"flavour-changing vector coupling g_V^{_name[4:]}, {_what}, complex (quark_mixing)")(
-        lambda c, o, i=_i, j=_j: o["quark_couplings"].vector_down[:, i, j])
+_DOWN_PAIRS = {"sd": (1, 0), "bs": (2, 1), "bd": (2, 0)}
+observable("g_left_fcnc_down", "dict sd/bs/bd -> off-diagonal left-handed coupling g_L^{ij} of the down sector, "
+           "complex (quark_mixing.flavour_changing_left; equals quark_couplings' entries, without the matrices)")(
+    lambda c, o: {k: v for k, v in zip(_DOWN_PAIRS, quark_mixing.flavour_changing_left(
+        quark_mixing.generation_charges(c), c.g_zp, _DOWN_PAIRS.values(), "down", c.quark_alignment).values())})
+for _pair, _what in (("sd", "s -> d (K -> pi)"), ("bs", "b -> s (B -> K)"), ("bd", "b -> d (B -> pi)")):
+    observable(f"g_v_{_pair}", f"flavour-changing vector coupling g_V^{_pair} = g_L^{_pair}/2 (V_R = 1), "
+               f"{_what}, complex")(lambda c, o, k=_pair: o["g_left_fcnc_down"][k] / 2)
 observable("flavour_changing", "True where the Z' has tree-level flavour-changing quark couplings")(
     lambda c, o: quark_mixing.has_flavour_change(o["quark_couplings"]))
 PARENT = {"kplus_piplus": "K+", "klong_pizero": "K_L", "kshort_pizero": "K_S", "bplus_kplus": "B+",
           "bplus_piplus": "B+", "bplus_kstarplus": "B+", "bzero_kzero": "B0", "bzero_kstarzero": "B0"}
 
 
-def _meson_branching_ratios(c, o):
-    """Br_i = Gamma_i/(Gamma_SM + sum_j Gamma_j), the sum over the Z' modes of the same parent: the new
-    channels add to the measured (SM) width. Gamma_i/Gamma_SM from meson_decays.meson_branching_ratios."""
-    ratios = meson_decays.meson_branching_ratios(c.m_zp_mev, o["quark_couplings"])
-    added = {p: sum(r for m, r in ratios.items() if PARENT[m] == p) for p in set(PARENT.values())}
-    return {m: r / (1.0 + added[PARENT[m]]) for m, r in ratios.items()}
+def _parent_branching_ratios(c, o, parent):
+    """Br_i = Gamma_i/(Gamma_SM + sum_j Gamma_j) for the Z' modes of one parent meson: the new channels add
+    to its measured (SM) width. Widths from meson_decays.meson_widths; off-diagonal g_A = -g_L/2 = -g_V
+    (left-handed flavour change, V_R = 1)."""
+    modes = [m for m, p in PARENT.items() if p == parent]
+    widths_ = meson_decays.meson_widths(c.m_zp_mev, o["g_v_sd"], o["g_v_bs"], o["g_v_bd"], -o["g_v_bs"], modes)
+    ratios = {m: w / meson_decays.SM_WIDTHS_MEV[m] for m, w in widths_.items()}
+    added = sum(ratios.values())
+    return {m: r / (1.0 + added) for m, r in ratios.items()}
 
 
+for _parent in sorted(set(PARENT.values())):
+    observable(f"meson_branching_ratios_{_parent}", f"dict mode -> Br of the {_parent} decays to a Z': "
+               "Gamma/(Gamma_SM + sum of its Z' widths) (meson_decays)")(
+        lambda c, o, p=_parent: _parent_branching_ratios(c, o, p))
 observable("meson_branching_ratios", "dict mode -> Br(meson -> meson' Z') = Gamma/(Gamma_SM + sum of the "
-           "parent's Z' widths) (meson_decays)")(_meson_branching_ratios)
+           "parent's Z' widths), every mode (meson_decays)")(
+    lambda c, o: {m: o[f"meson_branching_ratios_{p}"][m] for m, p in PARENT.items()})
 for _mode, _label in MESON_MODES.items():
     observable(f"br_{_mode}_zp", f"Br({_label}) = Gamma/(Gamma_SM + Gamma_Z' modes) (meson_decays)",
                reported=_mode in ("kplus_piplus", "bplus_kplus"))(
-        lambda c, o, m=_mode: o["meson_branching_ratios"][m])
+        lambda c, o, m=_mode: o[f"meson_branching_ratios_{PARENT[m]}"][m])
 observable("k_pi_zp_width_ratio", "Gamma(K+ -> pi+ Z')/Gamma_K+ (PDG width): exceeds 1 where the "
            "K+ lifetime alone excludes the point", reported=True)(
-    lambda c, o: meson_decays.width_kplus_piplus_zp(c.m_zp_mev, o["quark_couplings"].vector_down)
-    / GAMMA_K_CHARGED_MEV)
+    lambda c, o: meson_decays.width_p_to_p_vector(M_K_CHARGED_MEV, M_PI_CHARGED_MEV, c.m_zp_mev, o["g_v_sd"],
+                                                  meson_decays.f_plus_k_pi(c.m_zp_mev ** 2)) / GAMMA_K_CHARGED_MEV)
 observable("zp_lifetime_ps", "Z' proper lifetime hbar/Gamma_total", unit="ps")(
     lambda c, o: 1e12 * widths.lifetime_s(o["gamma_total_mev"]))
