@@ -213,8 +213,12 @@ def width_p_to_v_vector(m_parent_mev, m_daughter_mev, m_zp_mev, g_vector, g_axia
 
 # --- form factors ----------------------------------------------------------------------------------
 def f_plus_k_pi(q2_mev2):
-    """K -> pi vector form factor f_+(q^2) = f_+(0) exp(Lambda_+ q^2/m_pi+^2) (FLAG 2024, FlaviaNet)."""
-    return F_PLUS_K_PI_0 * np.exp(LAMBDA_PLUS_K_PI * np.asarray(q2_mev2, float) / M_PI_CHARGED_MEV ** 2)
+    """K -> pi vector form factor f_+(q^2) = f_+(0) exp(Lambda_+ q^2/m_pi+^2) (FLAG 2024, FlaviaNet).
+
+    q^2 above t_+ = (m_K + m_pi)^2, far above any K decay (where the widths vanish), is evaluated at t_+
+    (no overflow for heavy Z' points)."""
+    q2 = np.minimum(np.asarray(q2_mev2, float), (M_K_CHARGED_MEV + M_PI_CHARGED_MEV) ** 2)
+    return F_PLUS_K_PI_0 * np.exp(LAMBDA_PLUS_K_PI * q2 / M_PI_CHARGED_MEV ** 2)
 
 
 def z_map(q2_gev2, m_parent_gev, m_daughter_gev):
