@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import numpy as np
+import yaml
 
 from nsifit.errors import NsifitError, StorageError
 from nsifit.inference.config import Config, load_config
@@ -30,6 +31,7 @@ from nsifit.inference.summary import summarize
 from nsifit.io.files import open_h5
 from nsifit.io.profilefile import file_stamp, read_profiles, write_profile
 from nsifit.io.runfile import RunData, read_run
+from nsifit.theory.models import get_model
 
 ConfigSource = str | Path | Mapping[str, Any] | Config
 PROFILE_DEFAULTS = {"scan": None, "pool": "serial", "starts": 8, "seed": 0}
@@ -62,6 +64,13 @@ class Run:
     @property
     def model(self) -> str:
         return str(self.data.attrs["model"])
+
+    @property
+    def model_settings(self) -> dict:
+        """The model settings the run used (from its stored config; {} for a model without settings;
+        a run stored before settings existed used the defaults)."""
+        spec = yaml.safe_load(str(self.data.attrs["config_yaml"])).get("model", self.model)
+        return dict(get_model(spec).setting_values)
 
     @property
     def units(self) -> dict[str, str]:

@@ -12,7 +12,7 @@ from nsifit.cli.main import main
 from nsifit.errors import ConfigError
 from nsifit.physics import nsi
 from nsifit.plots.bounds import draw, save
-from nsifit.plugins import registry
+from nsifit.plugins import registry, stats
 
 FIGURES = Path(__file__).resolve().parents[1] / "examples" / "figures"
 
@@ -117,6 +117,9 @@ def test_thresholds_are_the_plugins_90cl_definitions():
     layer = bounds.load_bounds_config(base_config(layers=[
         {"likelihood": "na62_kmunu", "options": {"construction": "poisson_zero_count"}}])).layers[0]
     assert layer.threshold == pytest.approx(2 * math.log(10))
+    default = bounds.load_bounds_config(base_config(layers=[{"likelihood": "na62_kmunu"}])).layers[0]
+    assert default.statistic == "one_sided_gaussian"          # the plugin's declared default construction
+    assert default.threshold == pytest.approx(stats.ONE_SIDED_Z90 ** 2)
 
 
 # --- expressions, configs, CLI -----------------------------------------------------------------

@@ -103,8 +103,9 @@ def test_trace_and_su2_relation_alignment_independent():
 def test_universal_charges_and_c_two_thirds_give_no_fcnc():
     q = qm.flavour_changing_couplings([0.7, 0.7, 0.7], [0.2, 0.2, 0.2], [-0.4, -0.4, -0.4], 1e-3)
     off = ~np.eye(3, dtype=bool)
-    assert np.max(np.abs(q.left_down[0][off])) < 1e-19
-    assert np.max(np.abs(q.left_up[0][off])) < 1e-19
+    assert np.all(q.left_down[0][off] == 0) and np.all(q.left_up[0][off] == 0)   # exactly: no rounding FCNC
+    assert not qm.has_flavour_change(q)[0]
+    np.testing.assert_allclose(np.diagonal(q.left_down[0]).real, 0.7e-3, rtol=1e-15)
     for alignment in qm.ALIGNMENTS:
         seed = seed_couplings(2 / 3, 1e-3, alignment)
         assert np.max(np.abs(seed.left_down[0][off])) < 1e-19

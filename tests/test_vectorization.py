@@ -10,7 +10,10 @@ from nsifit.theory.models import get_model
 from nsifit.theory.observables import REGISTRY, ObservableSet
 
 N_BATCH = 100_000
-ARRAY_OBSERVABLES = [name for name in REGISTRY if name not in ("partial_widths", "branching_ratios")]
+ARRAY_OBSERVABLES = [name for name in REGISTRY if name not in ("partial_widths", "branching_ratios", "quark_couplings",
+                                                                 "g_left_fcnc_down",
+                                                                 "meson_branching_ratios")
+                     and not name.startswith("meson_branching_ratios_")]
 
 
 def random_points(model, rng, n):

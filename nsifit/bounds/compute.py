@@ -31,7 +31,6 @@ from nsifit.bounds.config import DERIVED, NO_SIGNAL, BoundsConfig, check_keys
 from nsifit.errors import ConfigError
 from nsifit.plugins import registry
 from nsifit.plugins.evaluate import evaluate
-from nsifit.theory.models import get_model
 from nsifit.theory.observables import ObservableSet
 
 CHUNK = 100_000
@@ -79,17 +78,16 @@ def no_signal(params):
 
 def layer_field(cfg, layer, params, cache, data_dir=None, progress=False):
     """(field, low, high): the layer's region is low < field < high (see the module docstring)."""
-    model = cfg.model.name
+    model = cfg.model
     if layer.kind in ("band", "excess"):
-        plugin = registry.build(model, [layer.likelihood], {layer.likelihood: layer.options}, data_dir)[0]
+        plugin = registry.build(model.name, [layer.likelihood], {layer.likelihood: layer.options}, data_dir)[0]
         for attr in (layer.mean, layer.sigma):
             if not hasattr(plugin, attr):
                 raise ConfigError(f"layer '{layer.label}': plugin '{layer.likelihood}' has no attribute "
                                   f"'{attr}' (set 'mean'/'sigma' to its attribute names)")
         name = layer.observable or plugin.requires[0]
-        mdl = get_model(model)
-        resolved = mdl.resolve(params)
-        x = ObservableSet(mdl.couplings(resolved), resolved)[name]
+        resolved = model.resolve(params)
+        x = ObservableSet(model.couplings(resolved), resolved)[name]
         z = (x - float(getattr(plugin, layer.mean))) / float(getattr(plugin, layer.sigma))
         return (z, -layer.nsigma, layer.nsigma) if layer.kind == "band" else (z, layer.nsigma, np.inf)
     members = layer.members or ((layer.likelihood, layer.options),)
@@ -160,7 +158,7 @@ def profile_config(cfg):
     dropped = {p for g in cfg.model.alternatives if any(p in profiled for p in g) for p in g}
     params.update({k: v for k, v in cfg.fixed.items() if k not in dropped})
     params.update(profiled)
-    return {"model": cfg.model.name, "params": params, "likelihoods": spec.get("likelihoods")}
+    return {"model": cfg.model.spec, "params": params, "likelihoods": spec.get("likelihoods")}
 
 
 def compute_profile(cfg, data_dir=None, grid=None):

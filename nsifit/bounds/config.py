@@ -1,6 +1,7 @@
 """Bounds configs (nsifit.bounds): YAML -> validated BoundsConfig, and the derived plot coordinates.
 
-Schema (examples/figures/ are complete examples): `model`; `params` (numbers, or `{expr: "m_zp/3"}`:
+Schema (examples/figures/ are complete examples): `model` (a name or {name, setting: value}, e.g.
+{name: mutau_baryon, quark_alignment: up}); `params` (numbers, or `{expr: "m_zp/3"}`:
 'axis * number', 'axis / number', 'number * axis', nothing else); axes `x`, `y` (`name` a model
 parameter or a derived coordinate, `min`, `max`, `n`, `scale` log|linear, `convention` global|seed
 for eps_medium); `layers` (list: `likelihood`, `options`, `kind`, `label`, `statistic` or
@@ -21,10 +22,11 @@ import numpy as np
 import yaml
 from scipy.stats import chi2
 
-from nsifit.errors import ConfigError, unknown
+from nsifit.errors import ConfigError, NsifitError, unknown
 from nsifit.inference import config
 from nsifit.physics import nsi
 from nsifit.plugins import registry, stats
+from nsifit.plugins.options import declared
 from nsifit.theory.models import get_model
 
 NO_SIGNAL = {"g_zp": 1e-12, "epsilon": 0.0}   # couplings that switch the Z' signal off
@@ -179,7 +181,8 @@ class Layer:
 
 def _default_statistic(name, options):
     """The plugin's own 90% CL reading when it has a `construction` option, else chi2_1dof."""
-    construction = {**registry.get_plugin_class(name).options, **options}.get("construction")
+    declared_options = {k: opt.default for k, opt in declared(registry.get_plugin_class(name).options).items()}
+    construction = {**declared_options, **options}.get("construction")
     return CONSTRUCTION_STATISTIC.get(construction, "chi2_1dof")
 
 
@@ -277,7 +280,10 @@ def load_bounds_config(source, grid=None):
     for key in ("model", "x", "y", "layers"):
         if key not in raw:
             raise ConfigError(f"bounds config: missing '{key}'")
-    model = get_model(raw["model"])
+    try:
+        model = get_model(raw["model"])
+    except NsifitError as err:
+        raise ConfigError(f"bounds config: model: {err}") from None
     x, y = _axis("x", raw["x"], model, grid), _axis("y", raw["y"], model, grid)
     fixed, expressions = {}, {}
     params = raw.get("params") or {}

@@ -49,6 +49,18 @@ def number_list(key, text):
     return values[0] if len(values) == 1 else np.array(values)
 
 
+def model_settings(items):
+    """['key=value', ...] (--model-setting) -> {key: value} with YAML-typed values."""
+    settings = {}
+    for key, value in parse_assignments(items, "--model-setting key=value").items():
+        try:
+            settings[key] = yaml.safe_load(value)
+        except yaml.YAMLError as err:
+            raise NsifitError(f"--model-setting {key}: value '{value}' is not valid YAML "
+                              f"({str(err).splitlines()[0]})") from None
+    return settings
+
+
 def plugin_options(items):
     """['plugin.key=value', ...] -> {plugin: {key: value}} with YAML-typed values."""
     options = {}

@@ -4,7 +4,13 @@ import json
 
 import numpy as np
 
-from nsifit.cli.common import jsonable, number_list, parse_assignments, plugin_options
+from nsifit.cli.common import (
+    jsonable,
+    model_settings,
+    number_list,
+    parse_assignments,
+    plugin_options,
+)
 from nsifit.plugins.evaluate import evaluate
 from nsifit.theory.models import MODELS
 
@@ -14,6 +20,9 @@ def register(sub):
     p.add_argument("model", choices=sorted(MODELS), metavar="MODEL")
     p.add_argument("params", nargs="*", metavar="k=v", help="parameter values (MeV for masses); "
                    "comma-separated lists evaluate several points")
+    p.add_argument("--model-setting", action="append", default=[], metavar="KEY=VALUE",
+                   help="model setting, e.g. quark_alignment=up (nsifit info lists each model's settings "
+                        "and defaults; configs: model: {name: MODEL, KEY: VALUE})")
     p.add_argument("--likelihoods", help="comma-separated plugins (default: all that apply; '' none)")
     p.add_argument("--option", action="append", default=[], metavar="PLUGIN.KEY=VALUE",
                    help="plugin option, e.g. gm2_mu.dataset=bnl_fnal_2021_wp2020")
@@ -25,11 +34,18 @@ def register(sub):
 def cmd_eval(args):
     params = {k: number_list(k, v) for k, v in parse_assignments(args.params, "parameters").items()}
     names = None if args.likelihoods is None else [n for n in args.likelihoods.split(",") if n]
-    result = evaluate(args.model, likelihoods=names, options=plugin_options(args.option),
+    settings = model_settings(args.model_setting)
+    model = {"name": args.model, **settings} if settings else args.model
+    result = evaluate(model, likelihoods=names, options=plugin_options(args.option),
                       data_dir=args.data_dir, **params)
     if args.json:
         print(json.dumps(jsonable(result), indent=2))
         return
+    if result["settings"]:
+        print("MODEL")
+        print(f"  {'name':<24} {result['model']}")
+        for key, value in result["settings"].items():
+            print(f"  {key:<24} {value}")
     for section in ("params", "derived", "loglike"):
         print(section.upper())
         for key, value in result[section].items():

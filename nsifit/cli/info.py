@@ -41,12 +41,17 @@ def cmd_info(args):
             print(f"    {p['name']:<13} [{p['unit']}] {p['description']}{opt}")
         for group in m["alternatives"]:
             print(f"    give exactly one of: {', '.join(group)}")
+        for st in m["settings"]:
+            choices = f" (choices: {', '.join(map(str, st['choices']))})" if st.get("choices") else ""
+            print(f"    setting {st['name']} = {st['default']} (default){choices}: {st['doc']}")
     print("\nLIKELIHOODS")
     if not plugins:
         print("  (none installed)")
     for p in plugins:
         print(f"  {p['name']}: {p['summary']}")
         print(f"    requires: {', '.join(p['requires'])}")
+        for item in p.get("assumptions", []):
+            print(f"    assumes: {item}")
         if p["options"]:
             print(f"    options: {', '.join(f'{k}={v}' for k, v in p['options'].items())}")
         for ds, check in p.get("validation", {}).items():

@@ -17,7 +17,7 @@ import yaml
 from nsifit.errors import ConfigError, NsifitError, suggest, unknown
 from nsifit.inference.samplers.moves import MOVE_SETS as MOVES
 from nsifit.plugins import datasets, registry
-from nsifit.theory.models import MODELS
+from nsifit.theory.models import get_model
 
 TOP_KEYS = ("model", "params", "likelihoods", "sampler", "output", "profile", "data_dir")
 PRIORS = ("uniform", "log-uniform", "gaussian", "fixed")
@@ -49,9 +49,12 @@ class ParamSpec:
 
 @dataclass
 class Config:
-    """A validated configuration; `resolved` is the plain dict stored with the run."""
+    """A validated configuration; `resolved` is the plain dict stored with the run.
 
-    model: str
+    `model` is the canonical model spec: the name, or {name, setting: value, ...} with every setting
+    of a model that has settings (nsifit.theory.models.get_model)."""
+
+    model: object
     params: dict
     likelihoods: dict
     sampler: dict
@@ -135,19 +138,20 @@ def load_config(source, overrides=None):
     for key in ("model", "params"):
         if key not in raw:
             _fail("config", f"missing required key '{key}'")
-    model_name = raw["model"]
-    if model_name not in MODELS:
-        _fail("model", unknown("model", model_name, MODELS))
+    try:
+        model = get_model(raw["model"])
+    except NsifitError as err:
+        _fail("model", str(err))
     data_dir = raw.get("data_dir")
     if data_dir is not None and not isinstance(data_dir, str):
         _fail("data_dir", f"expected a directory path, got {data_dir!r}")
-    likelihoods = _likelihoods(raw.get("likelihoods"), model_name, data_dir)
-    params = _params(_mapping("params", raw["params"]), MODELS[model_name], likelihoods, data_dir)
+    likelihoods = _likelihoods(raw.get("likelihoods"), model.name, data_dir)
+    params = _params(_mapping("params", raw["params"]), model, likelihoods, data_dir)
     sampler = _sampler(_mapping("sampler", raw.get("sampler")))
     output = raw.get("output", f"chains/{Path(path).stem if path else 'run'}.h5")
     if not isinstance(output, str) or not output:
         _fail("output", f"expected an output file path, got {output!r}")
-    return Config(model_name, params, likelihoods, sampler, output,
+    return Config(model.spec, params, likelihoods, sampler, output,
                   profile=_mapping("profile", raw.get("profile")), data_dir=data_dir, source=path)
 
 

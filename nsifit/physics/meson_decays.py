@@ -213,15 +213,20 @@ def width_p_to_v_vector(m_parent_mev, m_daughter_mev, m_zp_mev, g_vector, g_axia
 
 # --- form factors ----------------------------------------------------------------------------------
 def f_plus_k_pi(q2_mev2):
-    """K -> pi vector form factor f_+(q^2) = f_+(0) exp(Lambda_+ q^2/m_pi+^2) (FLAG 2024, FlaviaNet)."""
-    return F_PLUS_K_PI_0 * np.exp(LAMBDA_PLUS_K_PI * np.asarray(q2_mev2, float) / M_PI_CHARGED_MEV ** 2)
+    """K -> pi vector form factor f_+(q^2) = f_+(0) exp(Lambda_+ q^2/m_pi+^2) (FLAG 2024, FlaviaNet).
+
+    q^2 above t_+ = (m_K + m_pi)^2, far above any K decay (where the widths vanish), is evaluated at t_+
+    (no overflow for heavy Z' points)."""
+    q2 = np.minimum(np.asarray(q2_mev2, float), (M_K_CHARGED_MEV + M_PI_CHARGED_MEV) ** 2)
+    return F_PLUS_K_PI_0 * np.exp(LAMBDA_PLUS_K_PI * q2 / M_PI_CHARGED_MEV ** 2)
 
 
 def z_map(q2_gev2, m_parent_gev, m_daughter_gev):
-    """z(q^2) with t_+ = (M + m)^2 and t_0 = t_+ (1 - sqrt(1 - t_-/t_+)) (BSZ 2015)."""
+    """z(q^2) with t_+ = (M + m)^2 and t_0 = t_+ (1 - sqrt(1 - t_-/t_+)) (BSZ 2015); q^2 > t_+ (far above
+    the decay threshold, where the widths vanish anyway) is evaluated at t_+."""
     tp, tm = (m_parent_gev + m_daughter_gev) ** 2, (m_parent_gev - m_daughter_gev) ** 2
     t0 = tp * (1 - math.sqrt(1 - tm / tp))
-    a, b = np.sqrt(tp - np.asarray(q2_gev2, float)), math.sqrt(tp - t0)
+    a, b = np.sqrt(np.clip(tp - np.asarray(q2_gev2, float), 0.0, None)), math.sqrt(tp - t0)   # q^2 <= t_+
     return (a - b) / (a + b)
 
 
@@ -360,3 +365,39 @@ def meson_branching_ratios(m_zp_mev, quark_couplings, add_to_total=False):
         "bzero_kstarzero": br_b_kstar_zp(m_zp_mev, gv, ga, "0", add_to_total),
         "bplus_kstarplus": br_b_kstar_zp(m_zp_mev, gv, ga, "+", add_to_total),
     }
+
+
+# --- all modes from the flavour-changing couplings alone ------------------------------------------
+SM_WIDTHS_MEV = {"kplus_piplus": GAMMA_K_CHARGED_MEV, "klong_pizero": GAMMA_K_LONG_MEV,
+                 "kshort_pizero": GAMMA_K_SHORT_MEV, "bplus_kplus": GAMMA_B_CHARGED_MEV,
+                 "bzero_kzero": GAMMA_B_NEUTRAL_MEV, "bplus_piplus": GAMMA_B_CHARGED_MEV,
+                 "bzero_kstarzero": GAMMA_B_NEUTRAL_MEV, "bplus_kstarplus": GAMMA_B_CHARGED_MEV}
+
+
+def meson_widths(m_zp_mev, g_v_sd, g_v_bs, g_v_bd, g_a_bs, modes=None):
+    """Dict mode -> Gamma [MeV] from the off-diagonal couplings themselves, each (n,) complex:
+    g_v_sd = g_V[1, 0], g_v_bs = g_V[2, 1], g_v_bd = g_V[2, 0], g_a_bs = g_A[2, 1] of the matrices the
+    width_* functions take (same formulas and form factors; no (n, 3, 3) arrays needed).
+    modes: the subset to compute (default all of SM_WIDTHS_MEV)."""
+    m = np.asarray(m_zp_mev, float)
+    q2 = m ** 2
+    p_to_p = {"kplus_piplus": (M_K_CHARGED_MEV, M_PI_CHARGED_MEV, lambda: g_v_sd, f_plus_k_pi),
+              "klong_pizero": (M_K_NEUTRAL_MEV, M_PI0_MEV, lambda: np.imag(g_v_sd), f_plus_k_pi),
+              "kshort_pizero": (M_K_NEUTRAL_MEV, M_PI0_MEV, lambda: np.real(g_v_sd), f_plus_k_pi),
+              "bplus_kplus": (M_B_CHARGED_MEV, M_K_CHARGED_MEV, lambda: g_v_bs, f_plus_b_k),
+              "bzero_kzero": (M_B_NEUTRAL_MEV, M_K_NEUTRAL_MEV, lambda: g_v_bs, f_plus_b_k),
+              "bplus_piplus": (M_B_CHARGED_MEV, M_PI_CHARGED_MEV, lambda: g_v_bd, f_plus_b_pi)}
+    p_to_v = {"bzero_kstarzero": (M_B_NEUTRAL_MEV, M_KSTAR_NEUTRAL_MEV),
+              "bplus_kstarplus": (M_B_CHARGED_MEV, M_KSTAR_CHARGED_MEV)}
+    out = {}
+    for mode in (SM_WIDTHS_MEV if modes is None else modes):
+        if mode in p_to_p:
+            m_parent, m_daughter, coupling, form_factor = p_to_p[mode]
+            out[mode] = width_p_to_p_vector(m_parent, m_daughter, m, coupling(), form_factor(q2))
+        elif mode in p_to_v:
+            m_b, m_kstar = p_to_v[mode]
+            ff = form_factors_b_kstar(q2, m_b, m_kstar)
+            out[mode] = width_p_to_v_vector(m_b, m_kstar, m, g_v_bs, g_a_bs, ff["V"], ff["A1"], ff["A12"])
+        else:
+            raise ValueError(f"unknown mode '{mode}'; valid: {', '.join(SM_WIDTHS_MEV)}")
+    return out

@@ -219,18 +219,57 @@ def flavour_changing_couplings(x_q, x_u, x_d, g_zp, alignment="down", epsilon=0.
     eps = np.broadcast_to(eps, (n,))
     xq, xu, xd = (_charges(x, n) for x in (x_q, x_u, x_d))
     v_ul, v_dl = left_rotations(alignment, ckm)
-    v_ul, v_dl = np.broadcast_to(v_ul, (n, 3, 3)), np.broadcast_to(v_dl, (n, 3, 3))
-    x_mat = _diag(xq)
-
-    def rotate(v):     # V^dag X V
-        return np.conj(np.swapaxes(v, -1, -2)) @ x_mat @ v
-
     unit = np.eye(3)
+    # V^dag (x_1 1) V = x_1 1 exactly: only X_Q - x_1 1 is rotated, so that generation-universal
+    # charges give exactly diagonal couplings (no flavour change from rounding, ~1e-17 g_zp)
+    x_1 = xq[:, 0][:, None, None]
+    x_rel = xq - xq[:, :1]
+
+    def rotate(v):     # V^dag X V: (V^dag X V)_ij = sum_k V_ki^* x_k V_kj
+        if v.ndim == 2:      # one matrix for all points: x (n, 3) times the projectors V_ki^* V_kj (3, 9)
+            projectors = (np.conj(v)[:, :, None] * v[:, None, :]).reshape(3, 9)
+            return (x_rel @ projectors.real + 1j * (x_rel @ projectors.imag)).reshape(n, 3, 3) + x_1 * unit
+        v = np.broadcast_to(v, (n, 3, 3))
+        return np.conj(np.swapaxes(v, -1, -2)) @ _diag(x_rel) @ v + x_1 * unit
+
     ee_u = (E_CHARGE * eps * ELECTRIC_CHARGE["u"])[:, None, None] * unit
     ee_d = (E_CHARGE * eps * ELECTRIC_CHARGE["d"])[:, None, None] * unit
     g = g_zp[:, None, None]
     return QuarkCouplings(left_up=g * rotate(v_ul) + ee_u, left_down=g * rotate(v_dl) + ee_d,
                           right_up=g * _diag(xu) + ee_u, right_down=g * _diag(xd) + ee_d)
+
+
+def flavour_changing_left(x_q, g_zp, pairs, sector="down", alignment="down", ckm=None):
+    """Off-diagonal left-handed couplings (g_L)_ij, i != j, of one sector without the full matrices.
+
+    (g_L)_ij = g_zp sum_k V_ki^* (X_Q,k - X_Q,1) V_kj with V = V_dL (sector 'down') or V_uL ('up') of the
+    alignment (flavour_changing_couplings; the universal part X_Q,1 1 and the kinetic mixing are diagonal
+    and drop out). x_q: (3,) or (n, 3); g_zp: scalar or (n,); pairs: iterable of (i, j).
+    Returns {(i, j): (n,) complex}; exactly zero where the sector's rotation is the unit matrix.
+    """
+    v_ul, v_dl = left_rotations(alignment, ckm)
+    v = v_dl if sector == "down" else v_ul
+    if v.ndim != 2:
+        raise ValueError("flavour_changing_left takes one CKM matrix for all points")
+    g_zp = np.atleast_1d(np.asarray(g_zp, float))
+    x = np.asarray(x_q, float)
+    n = max(g_zp.shape[0], x.shape[0] if x.ndim == 2 else 1)
+    x_rel = _charges(x, n) - _charges(x, n)[:, :1]
+    out = {}
+    for i, j in pairs:
+        if i == j:
+            raise ValueError(f"pair ({i}, {j}) is diagonal")
+        coeff = np.conj(v[:, i]) * v[:, j]                    # V_ki^* V_kj, k = 0..2
+        out[(i, j)] = g_zp * (x_rel @ coeff.real + 1j * (x_rel @ coeff.imag))
+    return out
+
+
+def has_flavour_change(quark_couplings):
+    """(n,) mask: True where any off-diagonal entry of g_L or g_R (up or down sector) is non-zero."""
+    off = ~np.eye(3, dtype=bool)
+    mats = (quark_couplings.left_up, quark_couplings.left_down, quark_couplings.right_up,
+            quark_couplings.right_down)
+    return np.any([np.any(np.abs(m[:, off]) > 0, axis=-1) for m in mats], axis=0)
 
 
 def generation_charges(couplings):

@@ -81,6 +81,41 @@ def uniform_energy_nodes(e_min_mev, e_max_mev, n_nodes=4):
     return 0.5 * (e_max_mev - e_min_mev) * x + 0.5 * (e_max_mev + e_min_mev), 0.5 * w
 
 
+def two_body_energy_range_mev(m_parent_mev, p_parent_mev, m_mev, m_recoil_mev):
+    """(E_min, E_max): lab energies of the daughter of mass m in parent -> daughter + recoil.
+
+    In the parent frame E* = (M^2 + m^2 - m_r^2)/(2M), p* = lambda^(1/2)(M^2, m^2, m_r^2)/(2M); a parent of
+    momentum P (gamma = E_P/M, beta gamma = P/M) gives E = gamma E* + beta gamma p* cos(theta*), flat in E
+    between the two ends for an isotropic decay (spin-0 parent). Below threshold p* = 0.
+    """
+    big_m, m, m_r = (np.asarray(x, float) for x in (m_parent_mev, m_mev, m_recoil_mev))
+    e_star = (big_m ** 2 + m ** 2 - m_r ** 2) / (2 * big_m)
+    p_star = np.sqrt(np.clip(e_star ** 2 - m ** 2, 0.0, None))
+    gamma = np.sqrt(1.0 + (np.asarray(p_parent_mev, float) / big_m) ** 2)
+    beta_gamma = np.asarray(p_parent_mev, float) / big_m
+    return gamma * e_star - beta_gamma * p_star, gamma * e_star + beta_gamma * p_star
+
+
+def energy_nodes_between(e_min_mev, e_max_mev, n_nodes=4):
+    """Gauss-Legendre nodes (n, k) and weights (k,), summing to 1, for a flat average over
+    [e_min, e_max] per point (e_min, e_max of shape (n,))."""
+    x, w = np.polynomial.legendre.leggauss(n_nodes)
+    low, high = np.asarray(e_min_mev, float)[:, None], np.asarray(e_max_mev, float)[:, None]
+    return 0.5 * (high - low) * x + 0.5 * (high + low), 0.5 * w
+
+
+def boost_isotropic(energies_mev, weights, m_mev, beta_gamma, n_nodes=4):
+    """Energies seen after a boost beta gamma along an axis, for directions isotropic in the frame
+    before it: each energy E (momentum p) spreads flat over gamma E -+ beta gamma p (as in
+    two_body_energy_range_mev). energies (n, k), weights (k,) -> (n, k n_nodes), (k n_nodes,)."""
+    energies = np.asarray(energies_mev, float)
+    p = np.sqrt(np.clip(energies ** 2 - np.asarray(m_mev, float)[:, None] ** 2, 0.0, None))
+    gamma = np.sqrt(1.0 + beta_gamma ** 2)
+    x, w = np.polynomial.legendre.leggauss(n_nodes)
+    boosted = gamma * energies[..., None] + beta_gamma * p[..., None] * x
+    return boosted.reshape(energies.shape[0], -1), (np.asarray(weights)[:, None] * 0.5 * w).ravel()
+
+
 # --- decay probabilities ------------------------------------------------------------------
 def _over(distance_cm, length_cm):
     """distance / decay length, capped (0 for a stable particle, large for an instant decay)."""

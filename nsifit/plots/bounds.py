@@ -28,6 +28,8 @@ STYLES = {
     "belle2_invisible": ("tab:pink", "solid", None, "Belle II"),
     "babar_4mu": ("navy", "solid", None, "BaBar 4mu"),
     "combined": ("k", "solid", "\\\\", "combined"),
+    "k_to_pi_zp": ("black", "solid", None, r"$K\to\pi Z'$"),
+    "b_to_k_zp": ("darkmagenta", "dashed", None, r"$B\to KZ'$"),
 }
 FALLBACK_COLOURS = ("tab:pink", "tab:gray", "tab:olive", "tab:cyan", "tab:brown")
 FILL_ALPHA = 0.13

@@ -69,7 +69,11 @@ class Dataset:
         """The CSV named by field `key` (relative to the YAML file) as a dict of float columns."""
         if not isinstance(self[key], str):
             raise DataError(f"{self.path}: field '{key}' must be a CSV file name, got {self[key]!r}")
-        csv_path = self.path.parent / self[key]
+        return self.table_file(self[key])
+
+    def table_file(self, file_name):
+        """The CSV `file_name` (relative to the YAML file, e.g. named in a list field) as float columns."""
+        csv_path = self.path.parent / file_name
         raw = _read_bytes(csv_path)
         self.files[str(csv_path)] = hashlib.sha256(raw).hexdigest()
         try:

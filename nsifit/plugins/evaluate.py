@@ -38,7 +38,10 @@ def evaluate_plugins(mdl, plugins, params):
 def evaluate(model, likelihoods=None, options=None, data_dir=None, **params):
     """Evaluate a model at one or many points (parameters broadcast like numpy).
 
-    Returns {"model", "params", "derived", "loglike"}; every value is a numpy array with the
+    `model`: a name ('mutau_baryon') or a mapping with the name and model settings,
+    {'name': 'mutau_baryon', 'quark_alignment': 'up'} (nsifit.theory.models.get_model).
+    Returns {"model" (the name), "settings" (every model setting, defaults filled in),
+    "params", "derived", "loglike"}; every params/derived/loglike value is a numpy array with the
     broadcast shape of the parameters (a 0-d array when all are scalars, (3, 2) for a (3, 2)
     meshgrid). `likelihoods=None` uses every plugin that applies to the model, `[]` none;
     `options` maps plugin name -> options (e.g. dataset).
@@ -55,4 +58,5 @@ def evaluate(model, likelihoods=None, options=None, data_dir=None, **params):
     def shaped(values):
         return {k: v.reshape(shape + v.shape[1:]) if isinstance(v, np.ndarray) and v.ndim and len(v) == n else v
                 for k, v in values.items()}
-    return {"model": mdl.name, "params": shaped(resolved), "derived": shaped(derived), "loglike": shaped(loglike)}
+    return {"model": mdl.name, "settings": dict(mdl.setting_values), "params": shaped(resolved),
+            "derived": shaped(derived), "loglike": shaped(loglike)}

@@ -5,6 +5,7 @@ of each construction and Delta chi^2 = -2 Delta log L.
 """
 
 import math
+from statistics import NormalDist
 
 import numpy as np
 
@@ -26,14 +27,17 @@ def poisson_zero_count(rate_over_limit):
     return -POISSON_ZERO_S90 * np.asarray(rate_over_limit)
 
 
-def one_sided_gaussian(rate_over_limit):
-    """90% CL upper limit read as a Gaussian in the signal rate s with best fit s = 0.
+def one_sided_gaussian(rate_over_limit, confidence_level=0.90):
+    """An upper limit read as a Gaussian in the signal rate s with best fit s = 0.
 
-    s_90 = 1.2816 sigma_s, so log L = -(1.2816 * rate/limit)^2 / 2: Delta chi^2 = 1.64
-    on the limit. Negative rates are not physical here and count as zero signal.
+    At 90% CL s_90 = 1.2816 sigma_s, so log L = -(1.2816 * rate/limit)^2 / 2: Delta chi^2 = 1.64
+    on the limit. Another `confidence_level` (one-sided, e.g. 0.95: z = 1.645) uses its own
+    quantile, so that the limit means the same sigma_s. Negative rates are not physical here and
+    count as zero signal.
     """
+    z = ONE_SIDED_Z90 if confidence_level == 0.90 else NormalDist().inv_cdf(confidence_level)
     ratio = np.clip(np.asarray(rate_over_limit), 0.0, None)
-    return -0.5 * (ONE_SIDED_Z90 * ratio) ** 2
+    return -0.5 * (z * ratio) ** 2
 
 
 def window(x, low, high, edge_fraction=0.125):

@@ -32,6 +32,9 @@ class Couplings:
                     array: above a pair threshold the loop has an absorptive part.
     c_phi, m_phi_mev, lambda_phi_e: the scalar phi of seed 000 (c_phi = 0 and
                     m_phi = nan where there is no phi).
+    quark_alignment: 'down' or 'up', which left-handed quark rotation carries the CKM
+                    matrix (the model setting; nsifit.physics.quark_mixing). It decides
+                    where generation-dependent quark charges change flavour.
     """
 
     m_zp_mev: np.ndarray
@@ -43,6 +46,7 @@ class Couplings:
     c_phi: np.ndarray = None
     m_phi_mev: np.ndarray = None
     lambda_phi_e: np.ndarray = None
+    quark_alignment: str = "down"
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self):

@@ -11,15 +11,22 @@ from typing import Callable
 
 import numpy as np
 
-from nsifit.constants import E_CHARGE
+from nsifit.constants import (
+    E_CHARGE,
+    GAMMA_K_CHARGED_MEV,
+    M_K_CHARGED_MEV,
+    M_PI_CHARGED_MEV,
+)
 from nsifit.errors import NsifitError, unknown
 from nsifit.physics import (
     astro,
     flavour,
     gm2,
     meson,
+    meson_decays,
     nsi,
     phi_sector,
+    quark_mixing,
     recast,
     trident,
     widths,
@@ -215,3 +222,64 @@ observable("electron_epsilon_eff", "dark-photon epsilon with the same e-brem / e
 observable("gamma_phi_ee_mev", "phi -> e+ e- width (0 without phi)", unit="MeV")(
     lambda c, o: np.where(c.has_phi, widths.width_scalar_to_electrons(
         c.lambda_phi_e, np.where(c.has_phi, c.m_phi_mev, 1.0)), 0.0))
+
+
+# === flavour: the light Z' in two-body meson decays (issue 11) ==================================
+# Mass-basis quark couplings for the model's `quark_alignment` setting (physics/quark_mixing.py:
+# tree level, V_R = 1), the widths and branching ratios of K -> pi Z', B -> K(*) Z', B -> pi Z'
+# (physics/meson_decays.py: full massive-vector polarisation sum, FLAG / GKvD / BSZ form factors) and
+# the Z' lifetime the displaced-vertex searches need. Branching ratios are Gamma/(Gamma_SM + the
+# parent's Z' widths): the new channels add to the measured width (so Br <= 1; `k_pi_zp_width_ratio`
+# is the bare Gamma/Gamma_K+). Generation-universal quark charges (dark_photon, b_minus_l, lmu_minus_ltau,
+# mutau_baryon at c = 2/3) give exactly zero; so does alignment 'up' for the K and B modes.
+# What the Z' does next (Br(inv) incl. phi phi*, Br(ee), Br(mumu), lab decay lengths) are the
+# observables of the decays section; the plugins turn them into detector fractions with their geometry.
+MESON_MODES = {"kplus_piplus": "K+ -> pi+ Z'", "klong_pizero": "K_L -> pi0 Z'", "kshort_pizero": "K_S -> pi0 Z'",
+               "bplus_kplus": "B+ -> K+ Z'", "bzero_kzero": "B0 -> K0 Z'", "bplus_piplus": "B+ -> pi+ Z'",
+               "bzero_kstarzero": "B0 -> K*0 Z'", "bplus_kstarplus": "B+ -> K*+ Z'"}
+
+observable("quark_couplings", "Z' couplings to quarks in the mass basis, on shell, for the model's "
+           "quark_alignment (quark_mixing.quark_couplings_from; QuarkCouplings of (n, 3, 3) matrices)")(
+    lambda c, o: quark_mixing.quark_couplings_from(c, c.quark_alignment, on_shell=True))
+_DOWN_PAIRS = {"sd": (1, 0), "bs": (2, 1), "bd": (2, 0)}
+observable("g_left_fcnc_down", "dict sd/bs/bd -> off-diagonal left-handed coupling g_L^{ij} of the down sector, "
+           "complex (quark_mixing.flavour_changing_left; equals quark_couplings' entries, without the matrices)")(
+    lambda c, o: {k: v for k, v in zip(_DOWN_PAIRS, quark_mixing.flavour_changing_left(
+        quark_mixing.generation_charges(c), c.g_zp, _DOWN_PAIRS.values(), "down", c.quark_alignment).values())})
+for _pair, _what in (("sd", "s -> d (K -> pi)"), ("bs", "b -> s (B -> K)"), ("bd", "b -> d (B -> pi)")):
+    observable(f"g_v_{_pair}", f"flavour-changing vector coupling g_V^{_pair} = g_L^{_pair}/2 (V_R = 1), "
+               f"{_what}, complex")(lambda c, o, k=_pair: o["g_left_fcnc_down"][k] / 2)
+observable("flavour_changing", "True where the Z' has tree-level flavour-changing quark couplings")(
+    lambda c, o: quark_mixing.has_flavour_change(o["quark_couplings"]))
+PARENT = {"kplus_piplus": "K+", "klong_pizero": "K_L", "kshort_pizero": "K_S", "bplus_kplus": "B+",
+          "bplus_piplus": "B+", "bplus_kstarplus": "B+", "bzero_kzero": "B0", "bzero_kstarzero": "B0"}
+
+
+def _parent_branching_ratios(c, o, parent):
+    """Br_i = Gamma_i/(Gamma_SM + sum_j Gamma_j) for the Z' modes of one parent meson: the new channels add
+    to its measured (SM) width. Widths from meson_decays.meson_widths; off-diagonal g_A = -g_L/2 = -g_V
+    (left-handed flavour change, V_R = 1)."""
+    modes = [m for m, p in PARENT.items() if p == parent]
+    widths_ = meson_decays.meson_widths(c.m_zp_mev, o["g_v_sd"], o["g_v_bs"], o["g_v_bd"], -o["g_v_bs"], modes)
+    ratios = {m: w / meson_decays.SM_WIDTHS_MEV[m] for m, w in widths_.items()}
+    added = sum(ratios.values())
+    return {m: r / (1.0 + added) for m, r in ratios.items()}
+
+
+for _parent in sorted(set(PARENT.values())):
+    observable(f"meson_branching_ratios_{_parent}", f"dict mode -> Br of the {_parent} decays to a Z': "
+               "Gamma/(Gamma_SM + sum of its Z' widths) (meson_decays)")(
+        lambda c, o, p=_parent: _parent_branching_ratios(c, o, p))
+observable("meson_branching_ratios", "dict mode -> Br(meson -> meson' Z') = Gamma/(Gamma_SM + sum of the "
+           "parent's Z' widths), every mode (meson_decays)")(
+    lambda c, o: {m: o[f"meson_branching_ratios_{p}"][m] for m, p in PARENT.items()})
+for _mode, _label in MESON_MODES.items():
+    observable(f"br_{_mode}_zp", f"Br({_label}) = Gamma/(Gamma_SM + Gamma_Z' modes) (meson_decays)",
+               reported=_mode in ("kplus_piplus", "bplus_kplus"))(
+        lambda c, o, m=_mode: o[f"meson_branching_ratios_{PARENT[m]}"][m])
+observable("k_pi_zp_width_ratio", "Gamma(K+ -> pi+ Z')/Gamma_K+ (PDG width): exceeds 1 where the "
+           "K+ lifetime alone excludes the point", reported=True)(
+    lambda c, o: meson_decays.width_p_to_p_vector(M_K_CHARGED_MEV, M_PI_CHARGED_MEV, c.m_zp_mev, o["g_v_sd"],
+                                                  meson_decays.f_plus_k_pi(c.m_zp_mev ** 2)) / GAMMA_K_CHARGED_MEV)
+observable("zp_lifetime_ps", "Z' proper lifetime hbar/Gamma_total", unit="ps")(
+    lambda c, o: 1e12 * widths.lifetime_s(o["gamma_total_mev"]))

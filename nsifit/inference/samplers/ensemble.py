@@ -18,12 +18,13 @@ import numpy as np
 import yaml
 from tqdm import tqdm
 
-from nsifit.errors import ConfigError
+from nsifit.errors import ConfigError, NsifitError
 from nsifit.inference.config import parse_pool
 from nsifit.inference.parallel import open_pool
 from nsifit.inference.samplers.diagnostics import diagnostics, estimate_tau
 from nsifit.inference.samplers.moves import ensemble_moves
 from nsifit.io.runfile import H5Backend, read_run
+from nsifit.theory.models import canonical_spec
 
 INIT_ATTEMPTS = 100
 NON_STATISTICAL = {"sampler": ("steps", "converge", "tau_factor", "max_steps", "pool", "chunk_size",
@@ -74,6 +75,10 @@ def initial_walkers(posterior, nwalkers, rng, log_prob):
 def statistical_config(resolved):
     """The parts of a resolved config that change the chain (compared on resume)."""
     out = {k: v for k, v in resolved.items() if k != "output"}
+    try:        # a run stored before model settings existed has the bare name: same as its defaults
+        out["model"] = canonical_spec(resolved["model"])
+    except NsifitError:
+        pass
     out["sampler"] = {k: v for k, v in resolved["sampler"].items() if k not in NON_STATISTICAL["sampler"]}
     return out
 

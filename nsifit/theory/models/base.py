@@ -1,10 +1,74 @@
-"""Model base class: named parameters -> validated arrays -> Couplings."""
+"""Model base class: named parameters -> validated arrays -> Couplings; model settings.
 
+Parameters are numbers (arrays over points, sampled or fixed). Settings are choices fixed for a whole
+run or figure (e.g. which quark sector carries the CKM rotation): declared per model as `Setting`s,
+given as `model: {name: mutau_baryon, quark_alignment: up}` in configs, `--model-setting KEY=VALUE` on
+the command line and `nsifit.evaluate({"name": ..., KEY: VALUE}, ...)` in Python (get_model).
+"""
+
+import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from nsifit.errors import ParameterError, unknown
+
+SETTING_KINDS = ("choice", "bool", "number", "mapping")
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A model setting: `default`, a one-line `doc`, and what it accepts.
+
+    kind: 'choice' (one of `choices`), 'bool', 'number' (finite) or 'mapping' (name -> finite number,
+    names from `choices` when given; e.g. user-given charges). Values are plain YAML types, so that a
+    run file stores them and a resume compares them.
+    """
+
+    name: str
+    default: Any
+    doc: str
+    kind: str = "choice"
+    choices: tuple = ()
+
+    def __post_init__(self):
+        if self.kind not in SETTING_KINDS:
+            raise ValueError(f"setting kind must be one of {SETTING_KINDS}, got {self.kind!r}")
+
+    def validate(self, model_name, value):
+        """The (normalised) value; ParameterError, one line naming model and setting, otherwise."""
+        where = f"model '{model_name}': setting '{self.name}'"
+        if self.kind == "choice":
+            if not isinstance(value, (str, int, float)) or isinstance(value, bool) or value not in self.choices:
+                raise ParameterError(f"{where}: " + unknown("value", value, [str(c) for c in self.choices]))
+        elif self.kind == "bool":
+            if not isinstance(value, bool):
+                raise ParameterError(f"{where} must be true or false, got {value!r}")
+        elif self.kind == "number":
+            if not _finite_number(value):
+                raise ParameterError(f"{where} must be a finite number, got {value!r}")
+            value = float(value)
+        else:
+            if not isinstance(value, dict) or not all(isinstance(k, str) and _finite_number(v)
+                                                      for k, v in value.items()):
+                raise ParameterError(f"{where} must be a mapping of names to finite numbers, got {value!r}")
+            for key in value:
+                if self.choices and key not in self.choices:
+                    raise ParameterError(f"{where}: " + unknown("name", key, self.choices))
+            value = {k: float(v) for k, v in value.items()}
+        return value
+
+    def describe(self):
+        """For `nsifit info`: name, default, doc, kind and the accepted values."""
+        out = {"name": self.name, "default": self.default, "doc": self.doc, "kind": self.kind}
+        if self.choices:
+            out["choices"] = list(self.choices)
+        return out
+
+
+def _finite_number(value):
+    return not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
 
 
 @dataclass(frozen=True)
@@ -29,8 +93,10 @@ class Model:
 
     Subclasses set `name`, `description`, `reference`, `parameters`, optionally
     `alternatives` (groups of which exactly one must be given, e.g. epsilon or
-    tan_eta) and `together` (groups given all or none, e.g. c_phi and m_phi), and
-    implement `_derive` (parameters computed from others) and `_couplings`.
+    tan_eta), `together` (groups given all or none, e.g. c_phi and m_phi) and
+    `settings` (Setting declarations), and implement `_derive` (parameters computed
+    from others) and `_couplings` (which reads `self.setting_values`).
+    An instance carries one value per setting: `Model(**settings)` or `configure`.
     """
 
     name = ""
@@ -39,6 +105,31 @@ class Model:
     parameters = ()
     alternatives = ()
     together = ()
+    settings = ()
+
+    def __init__(self, **settings):
+        declared = {s.name: s for s in self.settings}
+        for key in settings:
+            if key not in declared and not declared:
+                raise ParameterError(f"model '{self.name}' has no settings (got '{key}')")
+            if key not in declared:
+                raise ParameterError(f"model '{self.name}': " + unknown("setting", key, declared))
+        self.setting_values = {name: s.validate(self.name, settings[name]) if name in settings else s.default
+                               for name, s in declared.items()}
+
+    def configure(self, **settings):
+        """A new instance of this model with these settings (the others at their defaults)."""
+        return type(self)(**settings)
+
+    @property
+    def spec(self):
+        """The canonical description: the name, or {'name': name, setting: value, ...} with every setting
+        (what a run file stores and a resume compares)."""
+        return {"name": self.name, **self.setting_values} if self.settings else self.name
+
+    def describe_settings(self):
+        """'quark_alignment=down, ...' (empty for a model without settings)."""
+        return ", ".join(f"{k}={v}" for k, v in self.setting_values.items())
 
     @property
     def parameter_names(self):
@@ -114,12 +205,19 @@ class Model:
                 "parameters": [{"name": p.name, "unit": p.unit or "1", "latex": p.latex,
                                 "description": p.description, "optional": p.optional}
                                for p in self.parameters],
-                "alternatives": [list(g) for g in self.alternatives]}
+                "alternatives": [list(g) for g in self.alternatives],
+                "settings": [s.describe() for s in self.settings]}
 
 
 M_ZP = Parameter("m_zp", "Z' mass", unit="MeV", latex=r"m_{Z'}", positive=True)
 G_ZP = Parameter("g_zp", "new U(1) gauge coupling", latex=r"g_{Z'}")
 EPSILON = Parameter("epsilon", "kinetic mixing with the photon", latex=r"\epsilon")
+QUARK_ALIGNMENT = Setting(
+    "quark_alignment", "down",
+    "which left-handed quark rotation carries the CKM matrix (nsifit.physics.quark_mixing): 'down' "
+    "(V_dL = V_CKM, seed 000's choice: tree-level d_i -> d_j Z', K and B decays) or 'up' (V_uL = V_CKM^dag: "
+    "flavour change among u, c, t only); irrelevant for generation-universal quark charges",
+    choices=("down", "up"))
 
 
 def phi_sector(p):

@@ -5,7 +5,15 @@ import numpy as np
 from nsifit.constants import E_CHARGE
 from nsifit.errors import ParameterError
 from nsifit.theory.couplings import Couplings
-from nsifit.theory.models.base import EPSILON, G_ZP, M_ZP, Model, Parameter, phi_sector
+from nsifit.theory.models.base import (
+    EPSILON,
+    G_ZP,
+    M_ZP,
+    QUARK_ALIGNMENT,
+    Model,
+    Parameter,
+    phi_sector,
+)
 
 C = Parameter("c", "baryon-charge parameter of the first two generations (seed 000 eq. 2)", latex="c")
 TAN_ETA = Parameter("tan_eta", "eps_n/eps_p; fixes epsilon through seed 000 eq. 11",
@@ -30,6 +38,7 @@ class MuTauBaryon(Model):
     parameters = (M_ZP, G_ZP, C, EPSILON, TAN_ETA, C_PHI, M_PHI, LAMBDA_PHI_E)
     alternatives = (("epsilon", "tan_eta"),)
     together = (("c_phi", "m_phi"),)
+    settings = (QUARK_ALIGNMENT,)
 
     def _derive(self, p):
         if "lambda_phi_e" in p and "c_phi" not in p:
@@ -52,4 +61,4 @@ class MuTauBaryon(Model):
         c_phi, m_phi, lam = phi_sector(p)
         return Couplings(m_zp_mev=p["m_zp"], g_zp=p["g_zp"], epsilon=p["epsilon"], charges=charges,
                          nu_charges=np.diag([0.0, 1.0, 1.0]), c_phi=c_phi, m_phi_mev=m_phi,
-                         lambda_phi_e=lam)
+                         lambda_phi_e=lam, quark_alignment=self.setting_values["quark_alignment"])
