@@ -2,7 +2,7 @@
 
 Each value carries its source. PDG 2024: S. Navas et al. (Particle Data Group),
 Phys. Rev. D 110 (2024) 030001. CODATA 2022: Mohr, Newell, Taylor, Tiesinga,
-Rev. Mod. Phys. 97 (2025) 025002 (values at physics.nist.gov/constants).
+Rev. Mod. Phys. 97 (2025) 025002, arXiv:2409.03787 (values at physics.nist.gov/constants).
 """
 
 import math

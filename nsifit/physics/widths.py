@@ -6,7 +6,7 @@ coupling g_u - g_d with the rho-dominated pion form factor. The couplings are ta
 on shell (q^2 = m_zp^2), complex where the loop-induced mixing has an absorptive part (L_mu - L_tau
 above 2 m_mu), so every width goes as |g|^2. Missing: the isoscalar hadronic channels (pi0 gamma, 3 pi
 through the omega, K K through the phi; they need g_u + g_d and g_s, as in the
-vector-meson-dominance treatment of Ilten et al., arXiv:1801.04847) and rho', omega-rho
+vector-meson-dominance treatment of Ilten et al., JHEP 06 (2018) 004, arXiv:1801.04847) and rho', omega-rho
 interference above ~1 GeV. Below 2 m_pi, Z' -> pi0 gamma and 3 gamma are negligible
 (Landau-Yang forbids 2 gamma), so the widths are complete for m_zp < 2 m_pi; above, a
 Z' with isoscalar quark couplings (e.g. B - L) has its hadronic width underestimated.
