@@ -80,7 +80,8 @@ Indirect CP violation (epsilon_K ~ 2e-3) is neglected. B0 -> K0 Z' produces a K0
 
 Form factors (q^2 in GeV^2 in the parametrisations)
 ---------------------------------------------------
-  K -> pi: f_+(0) = 0.9698(17), FLAG Review 2024 (Y. Aoki et al., Phys. Rev. D 113 (2026) 014508, arXiv:2411.04268), N_f = 2+1+1;
+  K -> pi: f_+(0) = 0.9698(17), FLAG Review 2024 (Y. Aoki et al., Phys. Rev. D 113 (2026) 014508,
+      arXiv:2411.04268), N_f = 2+1+1;
       shape f_+(t)/f_+(0) = exp(Lambda_+ t/m_pi+^2), the dispersive form (V. Bernard, M. Oertel,
       E. Passemar, J. Stern, arXiv:0903.1654) without its small curvature function H(t), with
       Lambda_+ = 24.22(1.16)e-3 of the FlaviaNet Kaon WG fit (M. Antonelli et al., Eur. Phys. J. C 69
