@@ -18,6 +18,7 @@ import numpy as np
 import yaml
 from scipy.stats import chi2
 
+from nsifit import yamlio
 from nsifit.errors import ConfigError, unknown
 from nsifit.inference import config
 from nsifit.physics import nsi
@@ -222,11 +223,11 @@ def load_bounds_config(source, grid=None):
     """Read and validate a bounds config (path or dict); `grid` overrides n of both axes."""
     if isinstance(source, (str, Path)):
         try:
-            raw = yaml.safe_load(Path(source).read_text())
+            raw = yamlio.load(Path(source).read_text())
         except OSError as err:
             raise ConfigError(f"cannot read bounds config {source}: {err.strerror}") from None
         except yaml.YAMLError as err:
-            raise ConfigError(f"{source}: not valid YAML ({str(err).splitlines()[0]})") from None
+            raise ConfigError(f"{source}: not valid YAML ({yamlio.describe(err)})") from None
     else:
         raw = source
     check_keys("top level", raw, TOP_KEYS)

@@ -133,5 +133,5 @@ def phi_sector(p):
 
 
 def default_lambda_phi_e(m_phi_mev):
-    """phi-electron Yukawa for tau_phi ~ 1e-14 s: 4e-4 (10 MeV/m_phi)^(1/2), seed 000 after eq. 30."""
+    """phi-electron Yukawa for tau_phi ~ 1e-14 s: 4e-4 (10 MeV/m_phi)^(1/2), Bernal and Farzan after eq. 30."""
     return 4.0e-4 * np.sqrt(10.0 / m_phi_mev)
