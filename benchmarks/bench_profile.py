@@ -1,6 +1,6 @@
 """2D profile-likelihood grid points per second: serial vs processes:2 (run by hand).
 
-Posterior: seed 000's mutau_baryon (c = -0.1) with every installed plugin that applies, scanned in
+Posterior: Bernal and Farzan's mutau_baryon (c = -0.1) with every installed plugin that applies, scanned in
 (m_zp, g_zp) on a log grid with the kinetic mixing epsilon profiled at each point (free, uniform
 prior, instead of fixed by tan_eta) -- the combined profile of examples/figures/
 seed000_fig1_left_profile.yaml. Also times the point-by-point baseline the lockstep batching

@@ -102,7 +102,8 @@ class BToKZp(Likelihood):
             if ds["kind"] == "visible_mumu":
                 self.lifetime_limits[name] = LifetimeLimits(
                     [(row["tau_low_ps"], row["tau_high_ps"],
-                      {k: np.asarray(v) for k, v in ds.table_file(row["table"]).items()})
+                      {k: np.asarray(v) for k, v in ds.table_file(row["table"], axis=("m_low_mev",), positive=(
+                          "m_low_mev", "m_high_mev", "br_x_br_mumu_upper_95")).items()})
                      for row in ds["lifetime_tables"]])
 
     def modes(self, name):

@@ -39,7 +39,7 @@ class Babar4mu(Likelihood):
 
     def setup(self):
         ds = self.dataset
-        table = ds.table()
+        table = ds.table(positive=("m_zp_mev", "g_upper_90"))         # repeated masses allowed
         m, g = np.array(table["m_zp_mev"]), np.array(table["g_upper_90"])
         self.m_table = np.unique(m)
         self.g_table = np.array([g[m == mi].max() for mi in self.m_table])   # weakest of repeated masses

@@ -16,7 +16,7 @@ class BabarInvisible(InvisibleSearch):
     missing only if the Z' and both phi leave the EMC). The reference (Br(inv) = 1) has P = 1;
     `dark_photon` points are that reference and return the curve exactly. Above 2 m_pi the
     widths omit hadronic decays (overstating Br(inv) for quark-coupled models).
-    Option `recast`: `physics` (default) or `seed` (seed 000 sect. 3: rate x Br_inv only).
+    Option `recast`: `physics` (default) or `seed` (Bernal and Farzan sect. 3: rate x Br_inv only).
     Data: `babar_2017`, PRL 119 (2017) 131804, Fig. 5 (DarkCast digitization), interpolated
     log-log in mass.
     Construction: Poisson zero-count, log L = -2.30 rate/rate_limit on the curve (the published

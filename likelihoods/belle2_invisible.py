@@ -44,7 +44,7 @@ class Belle2Invisible(Likelihood):
 
     def setup(self):
         ds = self.dataset
-        table = ds.table()
+        table = ds.table(axis=("m_zp_mev",), positive=("m_zp_mev", "g_upper_90"))
         self.m_table, self.g_table = np.array(table["m_zp_mev"]), np.array(table["g_upper_90"])
         self.sqrt_s_mev = 1e3 * ds.number("sqrt_s_gev")
         self.distance_cm = ds.number("escape_distance_cm")

@@ -19,15 +19,15 @@ class Borexino7Be(Likelihood):
     An SM analysis turns it into P_inf = (R/Phi - sigma_mu^SM)/(sigma_e^SM - sigma_mu^SM),
     compared with Borexino's Pee = 0.51 +- 0.07 (PRL 107 (2011) 141302, arXiv:1104.1816).
     Options:
-      flavour_model  incoherent_mass_states (default; seed 004 eq. 3: rho = sum_i P_i
-                     |nu_i><nu_i|) | equipartition (seed 004 eq. 2, the assumption it
+      flavour_model  incoherent_mass_states (default; Gninenko and Gorbunov eq. 3: rho = sum_i P_i
+                     |nu_i><nu_i|) | equipartition (Gninenko and Gorbunov eq. 2, the assumption it
                      corrects: rho = 1/3 in flavour space, so F_mu + F_tau = 2/3 F_7Be).
-      mixing         vacuum (P_i = |U_ei|^2, seed 004) | msw (adiabatic, theta12 in matter at
+      mixing         vacuum (P_i = |U_ei|^2, Gninenko and Gorbunov) | msw (adiabatic, theta12 in matter at
                      the solar centre); ignored for equipartition.
-      interference   true (default: the full |SM + Z'|^2) | false (only |Z'|^2, as seed 004).
+      interference   true (default: the full |SM + Z'|^2) | false (only |Z'|^2, as Gninenko and Gorbunov).
       statistic      pee (default: Gaussian in P_inf around 0.51 +- 0.07) | shift (Gaussian in
                      P_inf - P_inf(SM) around 0 with sigma 0.07: the Z' shift alone bounded by
-                     the measurement error, the construction of seed 004 sect. 3, which assumes
+                     the measurement error, the construction of Gninenko and Gorbunov sect. 3, which assumes
                      the SM prediction agrees with the data; needed to compare flavour models
                      whose SM predictions differ, e.g. equipartition gives P_inf(SM) = 1/3).
     Approximations: tree-level cross section (see electron_scattering); the electron coupling

@@ -3,7 +3,7 @@
 Models: the count of each dataset as N(theta) = N_SM(published) x R(theta), where
 R = N_computed(theta) / N_computed(SM) comes from nsifit.physics.cevns: pi-DAR fluxes,
 Helm form factor, the flavour-general weak charge sum_b |Q_SM delta_ab + A_ab P(T)|^2
-with P = m^2/(m^2 + 2 M T) (seed 000 eq. 33 over the real recoil spectrum) and the
+with P = m^2/(m^2 + 2 M T) (Bernal and Farzan eq. 33 over the real recoil spectrum) and the
 detector response of nsifit.physics.cevns_detector. The ratio carries the published
 flux, quenching and efficiency uncertainties over unchanged.
 
@@ -56,7 +56,7 @@ def detector_from_dataset(ds):
             raise DataError(f"{ds.path}: " + unknown("isotope", iso, cevns.ISOTOPES))
     spec = dict(ds["response"])
     if ds.get("acceptance_table"):        # CSV beside the YAML, read (and hashed) through the dataset
-        table = ds.table("acceptance_table")
+        table = ds.table("acceptance_table", axis=("e_kevee",), positive=("e_kevee",), nonnegative=("acceptance",))
         spec["acceptance_kevee"], spec["acceptance"] = table["e_kevee"], table["acceptance"]
     fluence = cevns.fluence_per_flavour_cm2(ds["nu_per_flavour_per_pot"], ds["pot"], ds["distance_m"])
     timing = ds.get("timing")

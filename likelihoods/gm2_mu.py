@@ -15,7 +15,7 @@ class Gm2Mu(Likelihood):
     (observable `delta_a_mu`, nsifit.physics.gm2), exact in m_zp; no two-loop terms.
     Data: each dataset stores a_mu(exp) and a_mu(SM) with their 1-sigma errors; the
     plugin takes the difference and adds the (independent) errors in quadrature.
-    Datasets: `bnl_fnal_2021_wp2020` 251(59)e-11 (the seeds' value), `fnal_2023_wp2020`
+    Datasets: `bnl_fnal_2021_wp2020` 251(59)e-11 (the value both papers use), `fnal_2023_wp2020`
     249(48)e-11, `world_2025_wp2025` 38.5(63.7)e-11 (default, current status: no anomaly,
     so the plugin only bounds g_mu from above).
     Construction: Gaussian measurement, log L = -(Delta a_mu - mean)^2/(2 sigma^2);

@@ -20,13 +20,13 @@ class InvisibleSearch(Likelihood):
 
     requires = ("electron_epsilon_eff", "branching_ratios", "gamma_total_mev", "gamma_phi_ee_mev",
                 "m_zp_mev", "m_phi_mev", "br_inv", "pure_dark_photon")
-    options = {"recast": Option("physics", "physics: P_missing from the decay lengths; seed: seed 000 "
+    options = {"recast": Option("physics", "physics: P_missing from the decay lengths; seed: Bernal and Farzan "
                                            "sect. 3's Br(inv) ratio without decay lengths",
                                 choices=recast.RECAST_MODES)}
 
     def setup(self):
         self.mode = self.option_values["recast"]
-        table = self.dataset.table()
+        table = self.dataset.table(axis=("m_zp_mev",), positive=("m_zp_mev", "epsilon"))
         self.m_table, self.eps_table = np.array(table["m_zp_mev"]), np.array(table["epsilon"])
         self.distance_cm = self.dataset.number("escape_distance_cm")
 

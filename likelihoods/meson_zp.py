@@ -53,7 +53,7 @@ class LimitCurve:
 
     @classmethod
     def from_dataset(cls, ds, column):
-        table = ds.table()
+        table = ds.table(axis=("m_x_mev",), nonnegative=("m_x_mev",), positive=(column,))
         return cls(table["m_x_mev"], table[column], ds["mass_ranges_mev"])
 
     def __call__(self, m_mev):

@@ -19,7 +19,7 @@ class Na48_2(Likelihood):
     (nsifit.recast.prompt_probability). Z' -> phi phi* -> 2(e+e-) fails the selection. The
     reference (Br(ee) = 1, prompt) has P = 1; `dark_photon` points are that reference and return
     the published limit exactly.
-    Option `recast`: `physics` (default) or `seed`, seed 000 sect. 3: production with its
+    Option `recast`: `physics` (default) or `seed`, Bernal and Farzan sect. 3: production with its
     (q_u^2 + q_d^2) combination, eps - c g_zp/(5 e) (`pi0_epsilon_eff_seed`), times Br(ee), no
     decay-length factor. Option `limit`: `weakest` (default, conservative) or `strongest` epsilon
     of each mass bin of the jagged published curve.
@@ -41,7 +41,8 @@ class Na48_2(Likelihood):
     def setup(self):
         self.mode = self.option_values["recast"]
         column = self.option_values["limit"]
-        ds, table = self.dataset, self.dataset.table()
+        ds, table = self.dataset, self.dataset.table(axis=("m_low_mev", "m_high_mev"), positive=(
+            "m_low_mev", "m_high_mev", *LIMIT_COLUMNS.values()))
         self.low, self.high = np.array(table["m_low_mev"]), np.array(table["m_high_mev"])
         self.eps_bin = np.array(table[LIMIT_COLUMNS[column]])
         self.energy_mev = 1e3 * ds.number("zp_energy_gev")

@@ -1,4 +1,4 @@
-"""NA62 K+ -> mu+ nu Z' with an invisible Z': seed 000 eq. 32."""
+"""NA62 K+ -> mu+ nu Z' with an invisible Z': Bernal and Farzan eq. 32."""
 
 import numpy as np
 
@@ -15,9 +15,9 @@ class Na62Kmunu(Likelihood):
 
     Models: Z' emission off the nu_mu leg of K+ -> mu+ nu, rate proportional to
     g(nu_mu)^2 at fixed m_zp, times Br(Z' -> nu nu) because NA62 requires X invisible
-    (`invisible_only: false` sets the branching to 1, as seed 000 assumes). Emission off
+    (`invisible_only: false` sets the branching to 1, as Bernal and Farzan assumes). Emission off
     the muon leg and Z' decays to e+e- outside the detector are neglected.
-    Data: seed 000 eq. 32, |g(nu_mu)| < 0.003 (m_zp / 5 MeV), its straight-line summary of
+    Data: Bernal and Farzan eq. 32, |g(nu_mu)| < 0.003 (m_zp / 5 MeV), its straight-line summary of
     NA62's 90% CL BR limits (PLB 816 (2021) 136259, arXiv:2101.12304), applied for
     10 <= m_zp <= 370 MeV only (log L = 0 outside the searched range).
     Construction (option `construction`): `one_sided_gaussian` (default) in the rate
@@ -40,7 +40,7 @@ class Na62Kmunu(Likelihood):
         self.m_min, self.m_max = ds.number("mass_range_mev.min"), ds.number("mass_range_mev.max")
 
     def coupling_limit(self, m_zp_mev):
-        """g_90(m): the 90% CL bound on |g(nu_mu)| for an invisible Z' (seed 000 eq. 32)."""
+        """g_90(m): the 90% CL bound on |g(nu_mu)| for an invisible Z' (Bernal and Farzan eq. 32)."""
         return self.g_over_m * np.asarray(m_zp_mev, dtype=float)
 
     def loglike(self, obs):

@@ -15,7 +15,7 @@ class Na64Invisible(InvisibleSearch):
     reference (Br(inv) = 1) has P = 1; `dark_photon` points are that reference and return the
     curve exactly. Above 2 m_pi the widths omit hadronic Z' decays (overstating Br(inv) for
     quark-coupled models).
-    Option `recast`: `physics` (default) or `seed`, seed 000 sect. 3: (e eps)^2 Br_inv(model)/
+    Option `recast`: `physics` (default) or `seed`, Bernal and Farzan sect. 3: (e eps)^2 Br_inv(model)/
     Br_inv(B-L) against NA64's B-L bound g_BL^2 = (e eps_limit)^2 / Br_inv(B-L) for prompt e+e-,
     i.e. rate = (g_e/e eps_limit)^2 Br_inv with no decay-length factor (the 3/5 cancels).
     Data: 90% CL epsilon(m) curves, interpolated log-log: `na64_2023` (default, PRL 131 (2023)

@@ -6,7 +6,7 @@ from nsifit_likelihoods.smooth_bound import SmoothBound
 
 
 class Perturbativity(SmoothBound):
-    """Theory bound c_phi g_zp < few x 1e-2 (seed 000 end of sect. 2, from eq. 31).
+    """Theory bound c_phi g_zp < few x 1e-2 (Bernal and Farzan end of sect. 2, from eq. 31).
 
     Models: the portal coupling lambda of eq. 31 grows with the Z'-phi coupling
     g_phi = c_phi g_zp; keeping lambda perturbative bounds g_phi. Without phi,

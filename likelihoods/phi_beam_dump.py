@@ -4,9 +4,9 @@ from nsifit_likelihoods.smooth_bound import SmoothBound
 
 
 class PhiBeamDump(SmoothBound):
-    """Lower bound m_phi > 10 MeV from E141/E774 (seed 000 sect. 2, its Ref. 30).
+    """Lower bound m_phi > 10 MeV from E141/E774 (Bernal and Farzan sect. 2, its Ref. 30).
 
-    Models: a phi -> e+ e- with the seed's Yukawa (lambda_phi_e ~ 4e-4 (10 MeV/m_phi)^1/2,
+    Models: a phi -> e+ e- with Bernal and Farzan's Yukawa (lambda_phi_e ~ 4e-4 (10 MeV/m_phi)^1/2,
     eq. 30) lighter than 10 MeV would have been seen in the E141/E774 beam dumps
     (summarised by Bjorken et al., PRD 80 (2009) 075018, arXiv:0906.0580). The mass
     threshold stands in for the excluded (coupling, mass) region; points without phi

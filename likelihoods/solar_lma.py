@@ -15,7 +15,7 @@ class SolarLma(Likelihood):
     """Solar LMA / LMA-Dark windows on the matter NSI at the centre of the Sun.
 
     Models: the NSI matter potential V = sqrt2 G_F N_e eps^medium with
-    eps^medium = eps^e + eps^p + (N_n/N_p) eps^n (seed 000 eqs. 12-13, contact limit,
+    eps^medium = eps^e + eps^p + (N_n/N_p) eps^n (Bernal and Farzan eqs. 12-13, contact limit,
     global-fit convention), built from the flavour matrices `nsi_matrix_{e,p,n}`.
     Oscillations see only differences of the diagonal entries, so the windows are
     applied to D_mu = eps_mumu - eps_ee and D_tau = eps_tautau - eps_ee (for seed
@@ -25,10 +25,10 @@ class SolarLma(Likelihood):
     the plugin requires both inside (log L = the smaller of the two) -- a heuristic,
     not a fit. For L_mu - L_tau, D_mu != D_tau in principle but eps^medium vanishes
     identically: only kinetic mixing reaches matter and it cancels in neutral matter.
-    Data: seed 000 eq. 17 (LMA: -0.081 < eps < 1.422) and eq. 15 (LMA-Dark: 2 < eps < 3),
+    Data: Bernal and Farzan eq. 17 (LMA: -0.081 < eps < 1.422) and eq. 15 (LMA-Dark: 2 < eps < 3),
     2-sigma ranges of the global fits (data/solar_lma/seed000_windows.yaml).
     Options: `solution` LMA | LMA-Dark; `convention` global (default: the fits'
-    convention) | seed (eps halved, reproduces seed 000 eqs. 16, 18 and its figures);
+    convention) | seed (eps halved, reproduces Bernal and Farzan eqs. 16, 18 and its figures);
     `nn_over_np` neutron/proton density ratio at the solar centre (0.54).
     Construction: stats.window, Delta chi^2 = 4 at the quoted 2-sigma ends, 0 in the core;
     Gaussian edges of width 0.03 (the data file's `edge_width`, nsifit's choice) keep the

@@ -1,17 +1,17 @@
-"""White-dwarf cooling: seed 000 eq. 35."""
+"""White-dwarf cooling: Bernal and Farzan eq. 35."""
 
 from nsifit.plugins import stats
 from nsifit.plugins.base import Likelihood
 
 
 class WhiteDwarf(Likelihood):
-    """White-dwarf cooling by Z'-mediated neutrino pair emission, seed 000 eq. 35.
+    """White-dwarf cooling by Z'-mediated neutrino pair emission, Bernal and Farzan eq. 35.
 
     Models: the extra cooling set by the effective nu-e coupling 2 g_zp^2 |epsilon|/(3 m_zp^2)
     (observable `white_dwarf_gev2`, the left-hand side of eq. 35 as printed; contact limit).
-    Data: < 1.12e-5 GeV^-2 (seed 000's Ref. 46; data/white_dwarf/seed000_eq35.yaml).
+    Data: < 1.12e-5 GeV^-2 (Bernal and Farzan's Ref. 46; data/white_dwarf/seed000_eq35.yaml).
     Construction: the emission rate goes as the square of that coupling; the limit is
-    read as a 90% CL one-sided Gaussian in the rate (the seed states no CL; this is the
+    read as a 90% CL one-sided Gaussian in the rate (the paper states no CL; this is the
     weaker of the shared readings): log L = -(1.2816 (q/q_lim)^2)^2/2, Delta chi^2 = 1.64
     at the limit.
     """

@@ -7,6 +7,7 @@ same form (docs/configuration.md); results are typed objects backed by HDF5 file
     import nsifit
     run = nsifit.run("examples/quickstart.yaml", steps=500, output="chains/demo.h5")
     run.samples()["m_zp"]              # physical units (MeV), burn-in removed
+    run.samples(derived=["eps_medium"])  # derived quantities, recomputed from the stored config
     run.summary()["params"]["g_zp"]    # medians, intervals or limits, tau, ESS
     prof = nsifit.profile("examples/quickstart.yaml", ["g_zp:1e-6:1e-3:30:log"], output="chains/p.h5")
     prof.limit(cl=0.95)                # one-sided upper limit on g_zp from Delta chi^2 = 2.71
@@ -14,6 +15,7 @@ same form (docs/configuration.md); results are typed objects backed by HDF5 file
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -28,10 +30,13 @@ from nsifit.inference.profile import scan as profiling
 from nsifit.inference.samplers import ensemble
 from nsifit.inference.samplers.diagnostics import diagnostics
 from nsifit.inference.summary import summarize
-from nsifit.io.files import open_h5
+from nsifit.io.files import open_h5, remove_stale_temporaries
+from nsifit.io.lock import OutputLock
 from nsifit.io.profilefile import file_stamp, read_profiles, write_profile
 from nsifit.io.runfile import RunData, read_run
 from nsifit.theory.models import get_model
+
+RECOMPUTE_BATCH = 20000          # points per posterior call when derived quantities are recomputed
 
 ConfigSource = str | Path | Mapping[str, Any] | Config
 PROFILE_DEFAULTS = {"scan": None, "pool": "serial", "starts": 8, "seed": 0}
@@ -40,8 +45,10 @@ PROFILE_DEFAULTS = {"scan": None, "pool": "serial", "starts": 8, "seed": 0}
 class Run:
     """A sampled run, read from its HDF5 file (re-read by `refresh()` while a run still writes it)."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, data_dir: str | None = None):
         self.path = Path(path)
+        self.data_dir = data_dir
+        self.new_steps: int | None = None       # set by nsifit.api.run: steps this call added
         self._data: RunData | None = None
         self._diagnostics: dict | None = None
 
@@ -85,17 +92,67 @@ class Run:
 
     def samples(self, derived: Sequence[str] = ()) -> dict[str, np.ndarray]:
         """Flat posterior samples after burn-in in physical units (MeV for masses), one array per
-        sampled parameter, plus the stored per-point quantities named in `derived` (e.g.
-        'eps_medium', 'loglike_gm2_mu')."""
+        sampled parameter, plus the per-point quantities named in `derived` ('all': every one).
+
+        Each plugin's log L ('loglike_gm2_mu', 'loglike_total') is stored at every step and read
+        from the file. The derived quantities ('eps_medium', 'delta_a_mu', ...) are stored only every
+        `sampler.derived_every` steps (they are functions of the parameters): they are recomputed
+        here from the stored config at every sample, after checking that the data files are the
+        run's, and compared with the stored rows (a warning when nsifit's physics changed since)."""
+        data = self.data
         burn = self.diagnostics["burn_in"]
-        values = self.data.physical(self.data.chain[burn:].reshape(-1, len(self.names)))
+        values = data.physical(data.chain[burn:].reshape(-1, len(self.names)))
         out = {name: values[:, i] for i, name in enumerate(self.names)}
-        for name in derived:
-            if name not in self.data.blobs:
-                raise NsifitError(f"{self.path}: no stored quantity '{name}'; stored: "
-                                  + ", ".join(self.data.blobs))
-            out[name] = self.data.blobs[name][burn:].reshape(-1)
+        names = list(data.blob_names) if list(derived) == ["all"] or derived == "all" else list(derived)
+        unknown_names = [n for n in names if n not in data.blob_names]
+        if unknown_names:
+            raise NsifitError(f"{self.path}: no per-point quantity '{unknown_names[0]}'; known: "
+                              + ", ".join(data.blob_names))
+        steps = np.arange(burn, data.iteration)
+        stored = [n for n in names if n in data.blobs or (n in data.derived and data.derived_every == 1)
+                  or n in data.constants]
+        for name in stored:
+            out[name] = data.blob_column(name, steps).reshape(-1) if name not in data.constants \
+                else np.full(len(steps) * data.chain.shape[1], data.constants[name])
+        missing = [n for n in names if n not in stored]
+        if missing:
+            out.update(self.recompute(missing, burn))
         return out
+
+    def posterior(self) -> Posterior:
+        """The run's posterior, rebuilt from its stored config (its data files must be the run's)."""
+        cfg = load_config(yaml.safe_load(str(self.data.attrs["config_yaml"])))
+        posterior = Posterior(cfg, self.data_dir)
+        differences = ensemble._file_differences(self.data.data_files, posterior.data_files)
+        if differences:
+            raise NsifitError(f"{self.path}: the data files differ from the run's ({'; '.join(differences)}); "
+                              "give the run's data directory (data_dir)")
+        return posterior
+
+    def recompute(self, names: Sequence[str], burn: int = 0) -> dict[str, np.ndarray]:
+        """Per-point quantities `names` recomputed from the stored config at the steps from `burn` on
+        (flattened like samples()); checked against the rows stored in the file."""
+        data = self.data
+        posterior = self.posterior()
+        flat = data.chain[burn:].reshape(-1, len(self.names))
+        columns = {n: np.empty(len(flat)) for n in names}
+        for lo in range(0, len(flat), RECOMPUTE_BATCH):
+            _, blobs = posterior.log_prob(flat[lo:lo + RECOMPUTE_BATCH])
+            for n in names:
+                columns[n][lo:lo + RECOMPUTE_BATCH] = blobs[n]
+        steps = data.derived_steps
+        steps = steps[steps >= burn]
+        nwalkers = data.chain.shape[1]
+        for n in names:
+            if n not in data.derived or not len(steps):
+                continue
+            stored = data.blob_column(n, steps)
+            again = columns[n].reshape(-1, nwalkers)[steps - burn]
+            if not np.allclose(stored, again, rtol=1e-9, atol=0, equal_nan=True):
+                warnings.warn(f"{self.path}: recomputed '{n}' differs from the values stored during the run "
+                              "(nsifit's physics changed since?); the recomputed values are returned",
+                              RuntimeWarning, stacklevel=3)
+        return columns
 
     def summary(self) -> dict:
         """Medians, 68/95% intervals or one-sided limits, best fit, tau/ESS, chi^2 per plugin."""
@@ -182,7 +239,11 @@ def run(config: ConfigSource, *, output: str | Path | None = None, steps: int | 
     """Sample the posterior of `config` with emcee into an HDF5 file and return the Run.
 
     Keyword arguments override the config's sampler section (`steps` is the total, also when
-    resuming); `resume` continues an existing output, `force` overwrites it.
+    resuming); `resume` continues an existing output (or adds a chain to a file of profile scans),
+    `force` overwrites its chain (other groups such as profile scans are kept). The output is locked
+    while the run writes it (a second writer gets StorageError). `Run.new_steps` is 0 when a resumed
+    run already held the requested steps. SIGINT/SIGTERM stop the run after the current step and
+    raise nsifit.inference.samplers.ensemble.Interrupted (its `steps` are in the file).
     """
     overrides = {f"sampler.{k}": v for k, v in (("steps", steps), ("walkers", walkers), ("seed", seed),
                                                 ("pool", pool), ("max_steps", max_steps)) if v is not None}
@@ -190,9 +251,18 @@ def run(config: ConfigSource, *, output: str | Path | None = None, steps: int | 
         overrides["sampler.converge"] = True
     if output is not None:
         overrides["output"] = str(output)
+    if data_dir is not None:
+        overrides["data_dir"] = str(data_dir)        # in effect while the config is validated
     cfg = _config(config, overrides)
-    ensemble.run(cfg, Posterior(cfg, data_dir), resume=resume, force=force, progress=progress)
-    return Run(cfg.output)
+    try:
+        backend, _ = ensemble.run(cfg, Posterior(cfg), resume=resume, force=force, progress=progress)
+    except ensemble.NothingToDo as done:
+        result = Run(cfg.output, cfg.data_dir)
+        result.new_steps, result.total_steps = 0, done.steps
+        return result
+    result = Run(cfg.output, cfg.data_dir)
+    result.new_steps, result.total_steps = backend.iteration - backend.initial_iteration, backend.iteration
+    return result
 
 
 def profile(config: ConfigSource, scans: Sequence[str] | None = None, *, output: str | Path | None = None,
@@ -204,20 +274,29 @@ def profile(config: ConfigSource, scans: Sequence[str] | None = None, *, output:
     profile.scan). The best MCMC sample of `chain` (default: `output` when it holds a chain) joins
     the fit's starting points. Returns the Profile (under MPI, ranks > 0 serve the fits and exit).
     """
-    cfg = _config(config)
+    cfg = _config(config, {"data_dir": str(data_dir)} if data_dir is not None else None)
     settings = profile_settings(cfg, {"scan": scans, "pool": pool, "starts": starts, "seed": seed})
-    posterior = Posterior(cfg, data_dir=data_dir)
+    posterior = Posterior(cfg)
     axes = [profiling.parse_scan(text, posterior) for text in settings["scan"]]
     path = Path(output or cfg.output)
-    stamp = file_stamp(path)
-    chain = chain or (path if path.is_file() else None)
-    extra = _best_chain_point(chain, posterior) if chain else None
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", profiling.ProfileWarning)     # stored with the scan
-        result = profiling.profile(posterior, axes, pool=settings["pool"], starts=settings["starts"],
-                                   extra_starts=extra, seed=settings["seed"])
-    name = "-".join(result["names"])
-    write_profile(path, name, result, posterior, cfg.yaml(), settings, stamp)
+    if path.is_dir():
+        raise StorageError(f"output {path} is a directory; give a file name (e.g. {path / 'profile.h5'})")
+    if path.exists():
+        open_h5(path).close()        # an unreadable or foreign file: refuse before the scan
+    worker = settings["pool"] == "mpi" and _mpi_rank()     # ranks > 0 serve the fits and exit
+    lock = contextlib.nullcontext() if worker else OutputLock(path)
+    with lock:                       # before the scan: a run writing `path` is refused now, not after it
+        if not worker:
+            remove_stale_temporaries(path)
+        stamp = file_stamp(path)
+        chain = chain or (path if path.is_file() else None)
+        extra = _best_chain_point(chain, posterior) if chain else None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", profiling.ProfileWarning)     # stored with the scan
+            result = profiling.profile(posterior, axes, pool=settings["pool"], starts=settings["starts"],
+                                       extra_starts=extra, seed=settings["seed"])
+        name = "-".join(result["names"])
+        write_profile(path, name, result, posterior, cfg.yaml(), settings, stamp)
     prof = Profile(path, name)
     prof.result, prof.posterior = result, posterior       # the in-memory scan, for reports
     return prof
@@ -268,3 +347,8 @@ def _best_chain_point(path, posterior):
     flat, logp = data.chain.reshape(-1, data.chain.shape[-1]), data.log_prob.ravel()
     return flat[np.argmax(logp)]
 
+
+
+def _mpi_rank():
+    from mpi4py import MPI
+    return MPI.COMM_WORLD.rank

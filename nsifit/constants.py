@@ -14,7 +14,7 @@ G_F_MEV2 = 1.1663788e-11                # Fermi constant [MeV^-2], PDG 2024 (1.1
 SIN2_THETA_W_LOW = 0.23868              # MSbar sin^2 theta_W(0), Erler & Ferro-Hernandez,
                                         # JHEP 03 (2018) 196, arXiv:1712.09146 (used by PDG 2024)
 HIGGS_VEV_MEV = 1.0 / math.sqrt(math.sqrt(2.0) * G_F_MEV2)  # v = (sqrt2 G_F)^(-1/2) = 246.22 GeV
-HIGGS_VEV_DOUBLET_MEV = HIGGS_VEV_MEV / math.sqrt(2.0)      # <H> = v/sqrt2 = 174.1 GeV (seed 000 eq. 31)
+HIGGS_VEV_DOUBLET_MEV = HIGGS_VEV_MEV / math.sqrt(2.0)      # <H> = v/sqrt2 = 174.1 GeV (Bernal and Farzan eq. 31)
 
 # --- lepton masses [MeV] ----------------------------------------------------------
 M_E_MEV = 0.51099895069                 # CODATA 2022

@@ -1,24 +1,24 @@
-"""Borexino 7Be: nu-e cross sections, solar density matrices, seed 004's numbers, limits.
+"""Borexino 7Be: nu-e cross sections, solar density matrices, Gninenko and Gorbunov's numbers, limits.
 
 Numbers measured with this code (NuFIT 6.0 NO, vacuum mass states, window 0.25-0.665 MeV),
 90% CL limits on g_zp of L_mu - L_tau (Delta chi^2 = 2.71 relative to g_zp -> 0):
 
     m_zp [MeV]                          5          10         20
-    |Z'|^2 only (seed 004), Pee stat    2.328e-4   4.626e-4   9.237e-4
+    |Z'|^2 only (Gninenko and Gorbunov), Pee stat    2.328e-4   4.626e-4   9.237e-4
     full |SM + Z'|^2,       Pee stat    2.369e-4   4.708e-4   9.401e-4
     full, adiabatic MSW weights         2.440e-4   4.848e-4   9.680e-4
 
 (limits scale as m_zp: contact regime). The SM x Z' interference goes as
 rho_mumu - rho_tautau (= -0.021 at Earth with NuFIT 6.0) and here lowers the rate, weakening
 the limit by 1.8 %; it grows with |rho_mumu - rho_tautau|, i.e. with theta23 away from 45 deg.
-Seed 004's ratio (0.66/0.45)^(1/4) ~ 1.11: we get (2/3 / 0.4509)^(1/4) = 1.1027, comparing
-the limits from the shift of the inferred Pee alone (statistic: shift, as seed 004 sect. 3).
+Gninenko and Gorbunov's ratio (0.66/0.45)^(1/4) ~ 1.11: we get (2/3 / 0.4509)^(1/4) = 1.1027, comparing
+the limits from the shift of the inferred Pee alone (statistic: shift, as Gninenko and Gorbunov sect. 3).
 
 mutau_baryon (c = -0.1, tan_eta = -0.75), contact limit, 90% CL (Delta chi^2 = 2.71 from
 the minimum): -0.26 < eps^e_mumu < 1.13 in the global-fit convention, i.e. -0.13 < eps < 0.56
-in seed 000's convention; for this model eps^e_mumu > 0 (g_e = 0.233 g_zp), so the 7Be rate
+in Bernal and Farzan's convention; for this model eps^e_mumu > 0 (g_e = 0.233 g_zp), so the 7Be rate
 alone gives eps^e_mumu < 1.13 (global) = 0.56 (seed), much tighter than the |eps^e_mumu| < 2
-(seed convention, = 4 global) that seed 000 takes from its Ref. 44.
+(seed convention, = 4 global) that Bernal and Farzan takes from its Ref. 44.
 """
 
 import math
@@ -140,7 +140,7 @@ def test_borexino_sm_point_returns_sm_pee():
 
 
 def test_borexino_mu_tau_content_seed004():
-    """Seed 004 eq. 5: nu_mu + nu_tau content 1 - sum|U_ei|^4 ~ 0.45, vs 2/3 (its eq. 2, '0.66').
+    """Gninenko and Gorbunov eq. 5: nu_mu + nu_tau content 1 - sum|U_ei|^4 ~ 0.45, vs 2/3 (its eq. 2, '0.66').
 
     With only |Z'|^2, L_mu - L_tau shifts the rate by eps^2 (rho_mumu + rho_tautau): the ratio
     of the shifts between equipartition and mass states is (2/3) / 0.4509.
@@ -155,7 +155,7 @@ def test_borexino_mu_tau_content_seed004():
 
 
 def test_borexino_limit_ratio_between_flavour_models():
-    """Seed 004: limits weaken by (0.66/0.45)^(1/4) ~ 1.11 from equipartition to mass states.
+    """Gninenko and Gorbunov: limits weaken by (0.66/0.45)^(1/4) ~ 1.11 from equipartition to mass states.
 
     Compared at equal allowed Z' shift (statistic: shift, only |Z'|^2, m_zp = 10 MeV):
     ratio = (2/3 / (1 - sum|U_ei|^4))^(1/4) = 1.1027 with NuFIT 6.0.
@@ -222,9 +222,9 @@ def test_borexino_window_choice_systematic(tmp_path):
 
 
 def test_mutau_baryon_eps_e_allowed_by_7be_rate():
-    """Contact limit, c = -0.1, tan_eta = -0.75: eps^e_mumu < 1.13 (global) = 0.56 (seed 000).
+    """Contact limit, c = -0.1, tan_eta = -0.75: eps^e_mumu < 1.13 (global) = 0.56 (Bernal and Farzan).
 
-    Seed 000 uses |eps^e_mumu| < 2 in its own convention (= 4 in the global-fit one, DESIGN.md
+    Bernal and Farzan uses |eps^e_mumu| < 2 in its own convention (= 4 in the global-fit one, DESIGN.md
     sect. 2), from its Ref. 44; the 7Be rate alone is about 3.5 times tighter.
     """
     g = np.geomspace(1e-3, 0.1, 3000)

@@ -46,7 +46,7 @@ def test_eps_medium_inversion_round_trips_through_model(c):
 
 
 def test_eps_medium_inversion_reproduces_seed_eq16():
-    # seed 000 eq. 16: LMA-Dark 2 < eps_seed < 3 <=> g_zp = (6.5 - 8.0)e-5 (m/10 MeV) (-1/c)^(1/2)
+    # Bernal and Farzan eq. 16: LMA-Dark 2 < eps_seed < 3 <=> g_zp = (6.5 - 8.0)e-5 (m/10 MeV) (-1/c)^(1/2)
     g_zp, _ = nsi.g_zp_from_eps_medium(2.0 * np.array([2.0, 3.0]), -1.0, 10.0)   # seed -> global: x2
     np.testing.assert_allclose(g_zp, [6.5e-5, 8.0e-5], rtol=0.01)
 

@@ -209,7 +209,7 @@ def test_cevns_nsi_cancels_at_tan_eta_minus_z_over_n(isotope):
 
 
 def test_cevns_mutau_baryon_tan_eta_negative_weakly_constrained():
-    """Seed 000: tan_eta = -0.75 sits between -Z/N of CsI (-0.71) and Ar (-0.82)."""
+    """Bernal and Farzan: tan_eta = -0.75 sits between -Z/N of CsI (-0.71) and Ar (-0.82)."""
     g = np.array([2.2e-4, 3.8e-4])
     sm = evaluate_cevns("mutau_baryon", ALL, m_zp=10.0, g_zp=0.0, c=-0.1, epsilon=0.0)["loglike"]["cevns_coherent"]
     dchi2 = {te: -2 * (evaluate_cevns("mutau_baryon", ALL, m_zp=10.0, g_zp=g, c=-0.1,
@@ -220,7 +220,7 @@ def test_cevns_mutau_baryon_tan_eta_negative_weakly_constrained():
 
 
 def test_cevns_weak_charge_sign_flip_degenerate_only_in_contact_limit():
-    """Seed 000 after eq. 33: Z eps_p + N eps_n = -2 Q_SM flips Q_mu; nu_e (no Z' coupling) is unchanged."""
+    """Bernal and Farzan after eq. 33: Z eps_p + N eps_n = -2 Q_SM flips Q_mu; nu_e (no Z' coupling) is unchanged."""
     c, tan_eta = -0.1, 0.5                                   # g_p = -2 c g, g_n = -c g (eq. 11)
     target = -2 * AR.q_sm                                    # required Z eps_p + N eps_n
     ratio = {}

@@ -19,7 +19,7 @@ def test_eval_json_has_contract_keys_and_every_derived_quantity():
                  "--likelihoods", "")
     assert out.returncode == 0, out.stderr
     res = json.loads(out.stdout)
-    assert set(res) == {"model", "settings", "params", "derived", "loglike"}
+    assert set(res) == {"model", "settings", "params", "derived", "loglike", "invalid"} and res["invalid"] == {}
     assert DERIVED_KEYS <= set(res["derived"])
     assert res["params"]["epsilon"] == pytest.approx(res["derived"]["epsilon"])
     assert res["loglike"] == {"total": 0.0}

@@ -87,10 +87,10 @@ def test_info_shows_provenance_of_every_dataset():
             assert all(prov[k] not in (None, "") for k in PROVENANCE_FIELDS), (name, dataset)
 
 
-def test_data_file_sha256_is_recorded():
+def test_data_file_sha256_is_recorded_by_plugin_and_file_name():
     plugin = registry.get_plugin_class("gm2_mu")(dataset="bnl_fnal_2021_wp2020")
     path = builtin_data_dir() / "gm2_mu" / "bnl_fnal_2021_wp2020.yaml"
-    assert plugin.data_files == {str(path): hashlib.sha256(path.read_bytes()).hexdigest()}
+    assert plugin.data_files == {"gm2_mu/bnl_fnal_2021_wp2020.yaml": hashlib.sha256(path.read_bytes()).hexdigest()}
 
 
 # --- user data directories -------------------------------------------------------------------

@@ -22,7 +22,7 @@ POINT = dict(m_zp=30.0, g_zp=5e-4, c=-0.1, epsilon=0.0)
 
 
 def test_name_mapping_and_instance_give_the_model_with_its_settings():
-    assert get_model("mutau_baryon").setting_values == {"quark_alignment": "down"}     # seed 000's choice
+    assert get_model("mutau_baryon").setting_values == {"quark_alignment": "down"}     # Bernal and Farzan's choice
     up = get_model({"name": "mutau_baryon", "quark_alignment": "up"})
     assert up.name == "mutau_baryon" and up.setting_values == {"quark_alignment": "up"}
     assert get_model(up) is up

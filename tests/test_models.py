@@ -33,7 +33,7 @@ def test_mutau_baryon_couplings_eqs_3_4():
 
 
 def test_gauge_anomaly_free_charges_sum_rule():
-    """Seed 000 eq. 2 is anomaly free: the [SU(2)_L]^2 U(1)' anomaly ~ sum over doublets (3 colours x quark
+    """Bernal and Farzan eq. 2 is anomaly free: the [SU(2)_L]^2 U(1)' anomaly ~ sum over doublets (3 colours x quark
     doublets + lepton doublets) of X vanishes for any c."""
     c = 0.37
     cpl = observables("mutau_baryon", m_zp=10.0, g_zp=1.0, c=c, epsilon=0.0).couplings
@@ -91,13 +91,13 @@ def test_c9_vanishes_for_generation_universal_charges_and_is_twice_seed_eq37():
     o = observables("mutau_baryon", m_zp=m, g_zp=g, c=[2 / 3, 0.0], epsilon=0.0)
     assert o["c9"][0] == pytest.approx(0.0, abs=1e-15)
     np.testing.assert_allclose(o["c9"], 2 * o["c9_seed"])
-    # seed 000 eq. 38 (c = 0, q^2 = 1 GeV^2 >> m^2) prints -2 GeV^2/q^2; its eq. 37 gives -2.13: eq. 38 rounds
+    # Bernal and Farzan eq. 38 (c = 0, q^2 = 1 GeV^2 >> m^2) prints -2 GeV^2/q^2; its eq. 37 gives -2.13: eq. 38 rounds
     c9_eff = flavour.c9_bsmumu(g, -2 / 3, 10.0, q2_mev2=1e6, convention="seed")
     assert c9_eff == pytest.approx(-2.0, rel=0.07)
 
 
 def test_c9_uses_the_full_muon_coupling_including_kinetic_mixing():
-    # C9 ~ g_sb g_mu with g_mu = g_zp X_mu + e eps Q_mu = g_zp - e eps (seed 000 eq. 19 at tan_eta -> eps)
+    # C9 ~ g_sb g_mu with g_mu = g_zp X_mu + e eps Q_mu = g_zp - e eps (Bernal and Farzan eq. 19 at tan_eta -> eps)
     g, m, c, eps = 3.5e-4, 1e4, 0.2, np.array([0.0, 1e-4, -3e-4])
     o = observables("mutau_baryon", m_zp=m, g_zp=g, c=c, epsilon=eps)
     np.testing.assert_allclose(o["c9"] / o["c9"][0], 1 - E_CHARGE * eps / g, rtol=1e-12)

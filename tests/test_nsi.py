@@ -1,4 +1,4 @@
-"""NSI from couplings (seed 000 eqs. 5-19, 34) in the global-fit and the seed conventions."""
+"""NSI from couplings (Bernal and Farzan eqs. 5-19, 34) in the global-fit and the seed conventions."""
 
 import math
 
@@ -30,7 +30,7 @@ def test_eps_per_fermion_matches_seed_eqs_5_10_times_two():
     eps_k, g, c, m = 2e-4, 5e-4, -0.1, 10.0
     d = derived(m_zp=m, g_zp=g, c=c, epsilon=eps_k)
     e_eps = E_CHARGE * eps_k
-    denom_seed = 2 * math.sqrt(2) * G_F_MEV2 * m ** 2     # seed 000 eqs. 5-10 (its convention)
+    denom_seed = 2 * math.sqrt(2) * G_F_MEV2 * m ** 2     # Bernal and Farzan eqs. 5-10 (its convention)
     seed = {"u": (2 * e_eps - c * g) * g / (3 * denom_seed), "d": -(e_eps + c * g) * g / (3 * denom_seed),
             "e": -g * e_eps / denom_seed, "n": -c * g ** 2 / denom_seed, "p": (e_eps - c * g) * g / denom_seed}
     for f, value in seed.items():
@@ -67,7 +67,7 @@ def _g_for_eps_medium(target, c, m, convention):
 
 
 def test_lma_dark_window_eq16_in_seed_convention():
-    """Seed 000 eq. 16: g_zp = (6.5-8.0)e-5 at 10 MeV, c = -1, for 2 <= eps_medium <= 3 (its convention)."""
+    """Bernal and Farzan eq. 16: g_zp = (6.5-8.0)e-5 at 10 MeV, c = -1, for 2 <= eps_medium <= 3 (its convention)."""
     assert _g_for_eps_medium(2.0, -1.0, 10.0, "seed") == pytest.approx(6.5e-5, rel=0.01)
     assert _g_for_eps_medium(3.0, -1.0, 10.0, "seed") == pytest.approx(8.0e-5, rel=0.01)
 
@@ -79,7 +79,7 @@ def test_lma_dark_window_is_sqrt2_lower_in_global_convention():
 
 
 def test_lma_window_eq18_c_g2_range_in_seed_convention():
-    """Seed 000 eq. 18: -3e-9 < c g^2 < 1.7e-10 at 10 MeV for -0.081 < eps_medium < 1.422 (its convention)."""
+    """Bernal and Farzan eq. 18: -3e-9 < c g^2 < 1.7e-10 at 10 MeV for -0.081 < eps_medium < 1.422 (its convention)."""
     m = 10.0
     to_cg2 = lambda eps_med: -eps_med * 2 * math.sqrt(2) * G_F_MEV2 * m ** 2 / 1.54  # noqa: E731  (eq. 13 inverted)
     for c in (-0.5, 0.3):

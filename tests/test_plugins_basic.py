@@ -60,7 +60,7 @@ def test_gm2_two_sigma_band_at_10_mev():
     """The 2-sigma band of g_mu for Delta a_mu = 251(59)e-11 at m_zp = 10 MeV.
 
     Computed: Delta a_mu = (251 -+ 2 x 59.4)e-11 gives g_mu = 3.65e-4 .. 6.11e-4 (one-loop,
-    I(10 MeV/m_mu) = 0.391; with the rounded sigma 59: 3.66e-4 .. 6.10e-4). Seed 000 eq. 20
+    I(10 MeV/m_mu) = 0.391; with the rounded sigma 59: 3.66e-4 .. 6.10e-4). Bernal and Farzan eq. 20
     prints (3.5 - 7)e-4: its lower end is 4% low and its upper end 15% high (DESIGN.md
     sect. 2); the printed band is not asserted here.
     """
@@ -81,7 +81,7 @@ def test_gm2_world_2025_only_bounds_from_above():
 # --- solar_lma -----------------------------------------------------------------------------------
 
 def g_for_eps_medium(eps, c, m_zp_mev, nn_over_np=0.54, seed=False):
-    """Seed 000 eq. 13 solved for g_zp (global-fit convention unless seed: eps_seed = eps/2)."""
+    """Bernal and Farzan eq. 13 solved for g_zp (global-fit convention unless seed: eps_seed = eps/2)."""
     factor = 2.0 if seed else 1.0
     return math.sqrt(factor * eps * math.sqrt(2) * G_F_MEV2 * m_zp_mev ** 2 / (-c * (1 + nn_over_np)))
 
@@ -118,14 +118,14 @@ def edge_coupling(solution, which, c=-1.0, m_zp_mev=10.0):
 
 
 def test_solar_lma_dark_reproduces_seed_eq16():
-    """Seed 000 eq. 16: g = (6.5 - 8.0)e-5 (m/10 MeV)(-1/c)^(1/2) for LMA-Dark, in its convention."""
+    """Bernal and Farzan eq. 16: g = (6.5 - 8.0)e-5 (m/10 MeV)(-1/c)^(1/2) for LMA-Dark, in its convention."""
     assert edge_coupling("LMA-Dark", "low") == pytest.approx(6.5e-5, rel=0.01)
     assert edge_coupling("LMA-Dark", "high") == pytest.approx(8.0e-5, rel=0.01)
 
 
 @pytest.mark.parametrize("c, seed_value", [(-1.0, -3e-9), (1.0, 1.7e-10)])
 def test_solar_lma_reproduces_seed_eq18(c, seed_value):
-    """Seed 000 eq. 18: -3e-9 < c g^2 < 1.7e-10 at m_zp = 10 MeV (LMA, seed convention)."""
+    """Bernal and Farzan eq. 18: -3e-9 < c g^2 < 1.7e-10 at m_zp = 10 MeV (LMA, seed convention)."""
     g = edge_coupling("LMA", "high", c=c)
     assert c * g ** 2 == pytest.approx(seed_value, rel=0.03)
 
@@ -198,7 +198,7 @@ def test_white_dwarf_delta_chi2_1p64_on_seed_eq35():
 
 
 def test_white_dwarf_is_weak_at_the_seed_benchmark():
-    """Seed 000: 'considerably weaker than the other relevant bounds'."""
+    """Bernal and Farzan: 'considerably weaker than the other relevant bounds'."""
     assert -2 * one("white_dwarf", m_zp=20.0, g_zp=5e-4, c=-0.1, tan_eta=-0.75) < 1e-3
 
 

@@ -50,7 +50,7 @@ def test_no_constraint_outside_mass_range(plugin, m_out):
 @pytest.mark.parametrize("plugin", ["na64_invisible", "babar_invisible"])
 @pytest.mark.parametrize("mode", ["physics", "seed"])
 def test_b_minus_l_prompt_is_weaker_by_three_fifths(plugin, mode):
-    """Seed 000 sect. 3: B-L with prompt e+e- has Br_inv = 3/5, so its rate is 3/5 of the dark photon's."""
+    """Bernal and Farzan sect. 3: B-L with prompt e+e- has Br_inv = 3/5, so its rate is 3/5 of the dark photon's."""
     m = np.array([100.0, 150.0, 200.0])
     eps = np.array([2e-4, 3e-4, 4e-4])          # near the NA64 limit: c tau ~ 1e-3 cm, prompt
     ratio = (loglike("b_minus_l", plugin, {"recast": mode}, m_zp=m, g_zp=E_CHARGE * eps)
@@ -90,7 +90,7 @@ def _g_explaining_gm2(m, delta_a):
 
 @pytest.mark.parametrize("m", [35.0, 50.0, 80.0, 150.0])
 def test_mutau_baryon_phi_channel_evades_na64_where_gm2_is_explained(m):
-    """Seed 000 Fig. 1: with phi (c_phi = 40, m_phi = m/3) NA64 allows the (g-2)_mu band, without phi not."""
+    """Bernal and Farzan Fig. 1: with phi (c_phi = 40, m_phi = m/3) NA64 allows the (g-2)_mu band, without phi not."""
     g = np.array([_g_explaining_gm2(m, d) for d in (133e-11, 251e-11, 369e-11)])   # 2 sigma band
     with_phi = loglike("mutau_baryon", "na64_invisible", m_zp=m, g_zp=g, c_phi=40.0, m_phi=m / 3, **MUTAU)
     without = loglike("mutau_baryon", "na64_invisible", m_zp=m, g_zp=g, **MUTAU)

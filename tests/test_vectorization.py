@@ -84,7 +84,7 @@ def test_dark_photon_width_scales_as_epsilon_squared(m, eps, scale):
 @settings(max_examples=30, deadline=None)
 @given(m=masses, g=couplings, tan_eta=st.floats(-5, 5).filter(lambda t: abs(t) > 0.05))
 def test_eps_medium_independent_of_tan_eta(m, g, tan_eta):
-    """Seed 000 eq. 13: kinetic mixing drops out of the matter potential of a neutral medium."""
+    """Bernal and Farzan eq. 13: kinetic mixing drops out of the matter potential of a neutral medium."""
     a = observables("mutau_baryon", dict(m_zp=m, g_zp=g, c=-0.1, tan_eta=tan_eta))["eps_medium"][0]
     b = observables("mutau_baryon", dict(m_zp=m, g_zp=g, c=-0.1, epsilon=0.0))["eps_medium"][0]
     assert a == pytest.approx(b, rel=1e-9)

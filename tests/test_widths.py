@@ -1,4 +1,4 @@
-"""Z' decays: branching ratios, seed 000 eqs. 21, 23-24, thresholds, decay lengths."""
+"""Z' decays: branching ratios, Bernal and Farzan eqs. 21, 23-24, thresholds, decay lengths."""
 
 import math
 
@@ -101,7 +101,7 @@ def test_lab_decay_length_is_boosted_ctau():
 
 
 def test_eq26_minimal_coupling_for_prompt_zp_decay():
-    """Seed 000 eq. 26: c_phi g_zp > 3.3e-4 (30 MeV/m) (1 - 4 m_phi^2/m^2)^(-3/4)."""
+    """Bernal and Farzan eq. 26: c_phi g_zp > 3.3e-4 (30 MeV/m) (1 - 4 m_phi^2/m^2)^(-3/4)."""
     m, m_phi = np.array([30.0, 60.0, 90.0]), np.array([10.0, 20.0, 10.0])
     seed = 3.3e-4 * (30 / m) * (1 - 4 * m_phi ** 2 / m ** 2) ** -0.75
     np.testing.assert_allclose(phi_sector.min_g_phi_for_prompt_decay(m, m_phi), seed, rtol=0.02)

@@ -1,7 +1,8 @@
 """Exclusion planes: a model with all but two coordinates fixed, each plugin on a 2D grid.
 
 A bounds config (nsifit.bounds_config; examples in examples/figures/) names the model, the fixed
-parameters, the two axes (model parameters, or eps_medium inverted to g_zp by seed 000 eq. 13) and
+parameters, the two axes (model parameters, or eps_medium inverted to g_zp by eq. 13 of Bernal and
+Farzan, arXiv:2211.15686) and
 a list of layers, each one plugin with its options, drawn as
 
 - `excluded`: Delta chi^2 = -2 (log L - log L_ref) > threshold (filled, outlined);
@@ -22,6 +23,7 @@ Each distinct (plugin, options) pair is evaluated on the whole grid with `nsifit
 chunks of CHUNK points.
 """
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,6 +33,7 @@ from nsifit.bounds.config import DERIVED, NO_SIGNAL, BoundsConfig, check_keys
 from nsifit.errors import ConfigError
 from nsifit.plugins import registry
 from nsifit.plugins.evaluate import evaluate
+from nsifit.plugins.registry import PluginWarning
 from nsifit.theory.observables import ObservableSet
 
 CHUNK = 100_000
@@ -65,9 +68,15 @@ def _loglike(model, name, options, params, data_dir, progress):
     out = np.empty(n)
     for start in _chunks(n, progress):
         part = {k: v[start:start + CHUNK] for k, v in params.items()}
-        res = evaluate(model, likelihoods=[name], options={name: options} if options else None,
-                       data_dir=data_dir, **part)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", PluginWarning)           # one summary below instead
+            res = evaluate(model, likelihoods=[name], options={name: options} if options else None,
+                           data_dir=data_dir, **part)
         out[start:start + CHUNK] = res["loglike"][name]
+    nan = int(np.isnan(out).sum())
+    if nan:
+        warnings.warn(f"likelihood '{name}' is NaN at {nan} of {n} grid points (floating-point overflow at "
+                      "extreme parameters?); they are drawn as excluded", PluginWarning, stacklevel=2)
     return out
 
 

@@ -22,6 +22,7 @@ import numpy as np
 import yaml
 from scipy.stats import chi2
 
+from nsifit import yamlio
 from nsifit.errors import ConfigError, NsifitError, unknown
 from nsifit.inference import config
 from nsifit.physics import nsi
@@ -62,7 +63,7 @@ def _invert_eps_medium(values, convention):
         if need not in values:
             raise ConfigError(f"axis 'eps_medium' needs parameter '{need}' fixed or on the other axis")
     g_zp, valid = nsi.g_zp_from_eps_medium(eps_global, values["c"], values["m_zp"])
-    if "tan_eta" in values:                  # seed 000 eq. 11 is singular at tan_eta = 0
+    if "tan_eta" in values:                  # Bernal and Farzan eq. 11 is singular at tan_eta = 0
         valid &= values["tan_eta"] != 0
         values["tan_eta"] = np.where(valid, values["tan_eta"], 1.0)
     values["g_zp"] = np.where(valid, g_zp, NO_SIGNAL["g_zp"])
@@ -268,11 +269,11 @@ def load_bounds_config(source, grid=None):
     """Read and validate a bounds config (path or dict); `grid` overrides n of both axes."""
     if isinstance(source, (str, Path)):
         try:
-            raw = yaml.safe_load(Path(source).read_text())
+            raw = yamlio.load(Path(source).read_text())
         except OSError as err:
             raise ConfigError(f"cannot read bounds config {source}: {err.strerror}") from None
         except yaml.YAMLError as err:
-            raise ConfigError(f"{source}: not valid YAML ({str(err).splitlines()[0]})") from None
+            raise ConfigError(f"{source}: not valid YAML ({yamlio.describe(err)})") from None
     else:
         raw = source
     check_keys("top level", raw, TOP_KEYS)

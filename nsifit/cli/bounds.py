@@ -3,17 +3,16 @@
 import sys
 from pathlib import Path
 
+from nsifit import examples
 from nsifit.errors import ConfigError
 from nsifit.plots.figures import figure_format
-
-FIGURE_DIRS = (Path.cwd() / "examples" / "figures",
-               Path(__file__).resolve().parents[2] / "examples" / "figures")
 
 
 def register(sub):
     p = sub.add_parser("bounds", help="exclusion regions per experiment in a 2D plane (PNG/PDF)")
     p.add_argument("config", metavar="CONFIG|FIGURE",
-                   help="bounds config (YAML) or the name of one in examples/figures, e.g. seed000_fig1_left")
+                   help="bounds config (YAML) or the name of a shipped one (nsifit example lists them), "
+                        "e.g. seed000_fig1_left")
     p.add_argument("-o", "--output", help="output file, .png or .pdf (default: <config name>.png)")
     p.add_argument("--grid", type=int, help="grid points per axis (overrides the config's n)")
     p.add_argument("--profile-grid", type=int, help="grid points per axis of the profile overlay")
@@ -23,16 +22,14 @@ def register(sub):
 
 
 def find_config(name):
-    """A path, or a figure name looked up in ./examples/figures and the repository's examples/figures."""
+    """A path, or the name of a bounds config shipped with nsifit (nsifit.examples)."""
     path = Path(name)
     if path.is_file():
         return path
-    for folder in FIGURE_DIRS:
-        candidate = folder / (name if name.endswith(".yaml") else f"{name}.yaml")
-        if candidate.is_file():
-            return candidate
-    figures = sorted({p.stem for d in FIGURE_DIRS if d.is_dir() for p in d.glob("*.yaml")})
-    raise ConfigError(f"no bounds config '{name}' (not a file); figures: "
+    figures = [n for n, kind in examples.names().items() if kind == "bounds"]
+    if str(name).removesuffix(".yaml") in figures:
+        return examples.path(name)
+    raise ConfigError(f"no bounds config '{name}' (not a file); shipped figures: "
                       f"{', '.join(figures) or 'none found'}")
 
 

@@ -51,3 +51,7 @@ def cmd_eval(args):
         for key, value in result[section].items():
             text = ", ".join(f"{v:.6g}" for v in np.atleast_1d(value))
             print(f"  {key:<24} {text}")
+    if result["invalid"]:
+        print("INVALID POINTS (log L = -inf)")
+        for index, reason in result["invalid"].items():
+            print(f"  point {index}: {reason}")

@@ -13,6 +13,8 @@ def register(sub):
     p.add_argument("--format", default="getdist", help=f"{' | '.join(FORMATS)} (default getdist)")
     p.add_argument("-o", "--file", required=True, help="getdist: chain root (ROOT.txt, ROOT.paramnames); "
                    "csv: the CSV file")
+    p.add_argument("--derived", help="csv: also these derived quantities (comma-separated, or 'all'), "
+                                     "recomputed at every sample from the run's stored config")
     p.set_defaults(func=cmd_export)
 
 
@@ -21,11 +23,16 @@ def cmd_export(args):
         raise NsifitError(f"unknown export format '{args.format}'; valid: {', '.join(FORMATS)}")
     run = api.Run(args.output)
     burn = run.diagnostics["burn_in"]
-    samples = run.samples()
+    stored = list(run.data.blobs)
+    if args.derived and args.format != "csv":
+        raise NsifitError("--derived applies to --format csv")
+    extra = [] if not args.derived else [n for n in run.data.blob_names if n not in stored] \
+        if args.derived == "all" else [n.strip() for n in args.derived.split(",") if n.strip()]
+    samples = run.samples(derived=stored + [n for n in extra if n not in stored])
     values = np.column_stack([samples[n] for n in run.names])
     log_prob = run.data.log_prob[burn:].reshape(-1)
     if args.format == "csv":
-        blobs = {k: v[burn:].reshape(-1) for k, v in run.data.blobs.items()}
+        blobs = {k: samples[k] for k in stored + [n for n in extra if n not in stored]}
         write_csv(args.file, run.names, values, log_prob, blobs)
         print(f"wrote {args.file}")
         return

@@ -18,12 +18,14 @@ def register(sub):
 
 def cmd_info(args):
     plugins = []
-    for name in registry.registry():
+    for name in registry.loadable(registry.registry()):        # a broken plugin: one warning, left out
         cls = registry.get_plugin_class(name)
         entry = cls.info(args.data_dir)
+        entry["builtin"] = registry.is_builtin(name)
+        entry["source"] = registry.source(name)
         entry["provenance"] = {}
         for ds in entry["datasets"]:
-            entry["provenance"][ds] = load_dataset(name, ds, args.data_dir).provenance()
+            entry["provenance"][ds] = load_dataset(name, ds, args.data_dir, package=cls.data_package).provenance()
         plugins.append(entry)
     info = {"nsifit_version": __version__,
             "models": [m.info() for m in MODELS.values()],
@@ -48,12 +50,15 @@ def cmd_info(args):
     if not plugins:
         print("  (none installed)")
     for p in plugins:
-        print(f"  {p['name']}: {p['summary']}")
+        origin = "" if p["builtin"] else f" [third-party: {p['source']}; default runs use it only when " \
+                                         f"{registry.PLUGINS_ENV} names it]"
+        print(f"  {p['name']}: {p['summary']}{origin}")
         print(f"    requires: {', '.join(p['requires'])}")
         for item in p.get("assumptions", []):
             print(f"    assumes: {item}")
-        if p["options"]:
-            print(f"    options: {', '.join(f'{k}={v}' for k, v in p['options'].items())}")
+        for key, opt in p["options"].items():
+            accepted = f"; one of {', '.join(map(str, opt['choices']))}" if opt.get("choices") else ""
+            print(f"    option {key} (default {opt['default']!r}{accepted}): {opt['doc']}")
         for ds, check in p.get("validation", {}).items():
             print(f"    validation {ds}: computed SM {check['n_sm_computed']} vs published "
                   f"{check['n_sm_published']} +- {check['n_sm_published_sigma']}")

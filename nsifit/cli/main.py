@@ -5,7 +5,9 @@ Each subcommand lives in nsifit/cli/<name>.py with `register(subparsers)`.
 
 import argparse
 import importlib
+import signal
 import sys
+import warnings
 
 import numpy as np
 
@@ -13,7 +15,7 @@ from nsifit._version import __version__
 from nsifit.errors import NsifitError
 
 USAGE_ERROR = 2
-COMMANDS = ("info", "eval", "bounds", "profile", "plot", "run", "summary", "corner", "export")
+COMMANDS = ("info", "eval", "bounds", "profile", "plot", "run", "summary", "corner", "export", "example")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -31,12 +33,22 @@ def build_parser():
     return parser
 
 
+def _one_line_warning(message, category, filename, lineno, file=None, line=None):
+    print(f"nsifit: warning: {str(message).splitlines()[0] if str(message) else category.__name__}",
+          file=sys.stderr if file is None else file)
+
+
 def main(argv=None):
+    shown = warnings.showwarning
+    warnings.showwarning = _one_line_warning      # plugin and storage warnings: one line each
     try:
         args = build_parser().parse_args(argv)
         with np.errstate(all="ignore"):    # extreme inputs give inf/nan in the output, not warnings
             args.func(args)
     except NsifitError as err:
+        if hasattr(err, "signum") and hasattr(err, "steps"):      # sampling stopped by SIGINT/SIGTERM
+            print(f"nsifit: {err}", file=sys.stderr)
+            return 128 + int(err.signum)
         print(f"nsifit: error: {err}", file=sys.stderr)
         return USAGE_ERROR
     except BrokenPipeError:          # e.g. `nsifit info | head`
@@ -44,7 +56,9 @@ def main(argv=None):
         return 0
     except KeyboardInterrupt:
         print("nsifit: interrupted", file=sys.stderr)
-        return 130
+        return 128 + signal.SIGINT
+    finally:
+        warnings.showwarning = shown
     return 0
 
 

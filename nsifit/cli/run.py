@@ -36,6 +36,9 @@ def cmd_run(args):
     run = api.run(source, output=args.output, steps=args.steps, walkers=args.walkers, seed=args.seed,
                   pool=args.pool, converge=args.converge, max_steps=args.max_steps, resume=args.resume,
                   force=args.force, data_dir=args.data_dir)
+    if run.new_steps == 0:
+        print(f"nothing to do: {run.path} already holds {run.total_steps} steps (ask for more with --steps N)")
+        return
     diag = run.diagnostics
     print(f"wrote {run.path}: {diag['steps']} steps x {diag['walkers']} walkers, acceptance "
           f"{diag['acceptance']:.2f}, tau = {', '.join(f'{t:.1f}' for t in diag['tau'])} "

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import yaml
 
+from nsifit import examples
 from nsifit.errors import ConfigError, NsifitError, suggest, unknown
 from nsifit.inference.samplers.moves import MOVE_SETS as MOVES
 from nsifit.plugins import datasets, registry
@@ -24,7 +25,8 @@ PRIORS = ("uniform", "log-uniform", "gaussian", "fixed")
 PARAM_KEYS = ("prior", "min", "max", "mean", "sigma", "value", "ref", "latex")
 SAMPLER_DEFAULTS = {"walkers": 128, "steps": 2000, "seed": None, "pool": "vectorized", "moves": "de-mix",
                     "chunk_size": None, "converge": False, "tau_factor": 50.0, "max_steps": None,
-                    "flush_steps": 100, "flush_seconds": 10.0, "progress": True}
+                    "flush_steps": 100, "flush_seconds": 10.0, "progress": True, "derived_every": 10}
+SEED_LIMIT = 2 ** 32            # numpy's RandomState (emcee's moves) takes seeds in [0, 2^32)
 POOL_PATTERN = re.compile(r"^(vectorized|serial|mpi|processes(:[1-9][0-9]*)?)$")
 POOL_CHOICES = "vectorized, serial, processes[:N], mpi"
 
@@ -118,10 +120,14 @@ def read_yaml(source):
     if isinstance(source, dict):
         return copy.deepcopy(source), None
     path = Path(source)
+    if not path.exists() and examples.names().get(str(source).removesuffix(".yaml")) == "run":
+        path = examples.path(source)          # a shipped example named instead of a file
     try:
         text = path.read_text()
     except OSError as err:
-        raise ConfigError(f"cannot read config {path}: {err.strerror}") from None
+        hint = f" (shipped examples: {', '.join(n for n, k in examples.names().items() if k == 'run')})" \
+            if not path.exists() else ""
+        raise ConfigError(f"cannot read config {path}: {err.strerror}{hint}") from None
     return datasets.yaml_mapping(text, path, ConfigError, f"a mapping with keys {', '.join(TOP_KEYS)}"), str(path)
 
 
@@ -156,10 +162,9 @@ def load_config(source, overrides=None):
 
 
 def _likelihoods(raw, model_name, data_dir):
-    """{plugin: options}; a list of names is allowed; absent -> every plugin that applies."""
+    """{plugin: options}; a list of names is allowed; absent -> the default set (registry.default_names)."""
     if raw is None:
-        names = [n for n in registry.registry() if registry.get_plugin_class(n).applies_to(model_name)]
-        raw = {n: {} for n in names}
+        raw = {n: {} for n in registry.default_names(model_name)}
     elif isinstance(raw, list):
         raw = {n: {} for n in raw}
     raw = _mapping("likelihoods", raw)
@@ -177,7 +182,7 @@ def _likelihoods(raw, model_name, data_dir):
             _fail(f"likelihoods.{name}", str(err))
         if "dataset" in options:
             try:
-                choices = datasets.available(name, data_dir)
+                choices = datasets.available(name, data_dir, cls.data_package)
             except NsifitError as err:
                 _fail("data_dir", str(err))
             if options["dataset"] not in choices:
@@ -311,6 +316,14 @@ def _sampler(raw):
             out[key] = _number(f"sampler.{key}", out[key], integer=True)
             if out[key] < (0 if key == "seed" else 1):
                 _fail(f"sampler.{key}", f"must be >= {0 if key == 'seed' else 1}, got {out[key]}")
+    if out["seed"] is not None and out["seed"] >= SEED_LIMIT:
+        _fail("sampler.seed", f"must be < 2^32 = {SEED_LIMIT}, got {out['seed']}")
+    if out["derived_every"] in (None, "none"):
+        out["derived_every"] = 0
+    out["derived_every"] = _number("sampler.derived_every", out["derived_every"], integer=True)
+    if out["derived_every"] < 0:
+        _fail("sampler.derived_every", f"must be >= 1, or 0 / none (derived quantities not stored), "
+              f"got {out['derived_every']}")
     for key in ("tau_factor", "flush_seconds"):
         out[key] = _number(f"sampler.{key}", out[key])
         if out[key] <= 0:

@@ -78,6 +78,8 @@ class SerialPool:
 
 
 def _init_worker(config, data_dir):
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_IGN)      # Ctrl-C is the parent's: it stops between steps
     from nsifit.inference.posterior import Posterior
     _WORKER["posterior"] = Posterior(config, data_dir)
 

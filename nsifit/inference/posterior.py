@@ -6,6 +6,7 @@ outside sees (names, blobs, to_physical) is physical, masses in MeV.
 """
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,6 +15,7 @@ from scipy.stats import norm
 from nsifit.inference.config import Config, load_config
 from nsifit.plugins import registry
 from nsifit.plugins.evaluate import evaluate_plugins
+from nsifit.plugins.registry import PluginWarning
 from nsifit.theory.models import get_model
 
 REF_BALL_FRACTION = 1e-3      # width of the ball around a point `ref`, as a fraction of the prior scale
@@ -106,6 +108,7 @@ class Posterior:
                 high = math.inf if spec.max is None else spec.max
             self.sampled.append(SampledParameter(name, spec.prior, low, high, spec.mean, spec.sigma,
                                                  spec.ref, unit, latex, owner))
+        self._nan_warned = set()
         self.blob_names = self._blob_names()
 
     @property
@@ -122,6 +125,10 @@ class Posterior:
         for plugin in self.plugins:
             files.update(plugin.data_files)
         return files
+
+    def plugin_sources(self):
+        """{plugin: 'module:Class (distribution version)'} of the plugins in use."""
+        return {p.name: registry.source(p.name) for p in self.plugins}
 
     def to_physical(self, x):
         """Internal (n, ndim) -> {name: (n,)} in physical units."""
@@ -166,8 +173,22 @@ class Posterior:
                 if name in blobs:
                     blobs[name][inside] = value
             total = blobs["loglike_total"]
-            total[np.isnan(total)] = -np.inf
+            nan = np.isnan(total)
+            if nan.any():
+                self._warn_nan(blobs, nan)
+                total[nan] = -np.inf
         return log_prior, blobs
+
+    def _warn_nan(self, blobs, nan):
+        """Once per plugin: its log L was NaN somewhere (the posterior treats that point as excluded)."""
+        for name in self.blob_names:
+            plugin = name[len("loglike_"):]
+            if name.startswith("loglike_") and plugin != "total" and plugin not in self._nan_warned \
+                    and np.isnan(blobs[name][nan]).any():
+                self._nan_warned.add(plugin)
+                warnings.warn(f"likelihood '{plugin}' returned NaN (floating-point overflow at extreme "
+                              "parameters?); those points are treated as excluded (log L = -inf)",
+                              PluginWarning, stacklevel=4)
 
     def _blobs_at(self, x):
         """Per-plugin log L, their sum and the derived quantities at points inside the support."""

@@ -5,7 +5,14 @@ Layout of /profile/<name> (names of the scanned parameters joined by '-'): one d
 best value of every other sampled parameter at each grid point), `status/{valid,method,edm,nfcn}`,
 and `best_fit` (the global fit as attributes, every start's minimum as `minima*` datasets). Attributes:
 parameters, chi2_min, chi2_definition, thresholds, thresholds_cl, methods, pool, seed, warnings,
-intervals (1D scans). Adding a scan rewrites the file atomically.
+intervals (1D scans), and (schema_version 2) config_yaml and data_files (JSON) of the scan itself,
+since the file's root metadata belong to the chain when there is one. Every dataset carries a
+Fletcher-32 checksum.
+
+Adding a scan rewrites the file atomically: a copy gets the group and replaces the file; the
+other groups (the chain in /mcmc, other scans) are carried over unchanged. A run file left by a
+killed run (HDF5's "open for write" flag set) is copied group by group instead of byte for byte.
+The caller holds the output's lock (nsifit.io.lock), so no run writes the file meanwhile.
 """
 
 import json
@@ -17,7 +24,15 @@ import h5py
 import numpy as np
 
 from nsifit.errors import StorageError
-from nsifit.io.files import atomic_path, open_h5, write_metadata
+from nsifit.io.files import (
+    CHECKSUM,
+    atomic_path,
+    copy_groups,
+    h5_errors,
+    open_h5,
+    write_error,
+    write_metadata,
+)
 
 
 def file_stamp(path):
@@ -34,27 +49,54 @@ def write_profile(path, name, result, posterior, config_yaml, settings, stamp=No
     a copy gets the group and replaces the file. Refused when the file changed since `stamp` (a run
     still writing it would lose its later steps to the replacement)."""
     path = Path(path)
+    if path.is_dir():
+        raise StorageError(f"output {path} is a directory; give a file name")
     if path.is_file():
         open_h5(path).close()          # refuse non-nsifit files with a clear message
-    with atomic_path(path) as tmp:
-        if path.is_file():
-            shutil.copyfile(path, tmp)
-        with h5py.File(tmp, "a" if path.is_file() else "w", libver="latest") as h5:
-            if "nsifit_version" not in h5.attrs:
-                write_metadata(h5, posterior, config_yaml, settings["seed"])
-            group = h5.require_group("profile")
-            if name in group:
-                del group[name]
-            _write_group(group.create_group(name), result, posterior, settings)
-        if stamp is not None and file_stamp(path) != stamp:
-            raise StorageError(f"{path} changed while profiling (a run still writing it?); "
-                               "write the scan elsewhere with -o")
+    try:
+        with atomic_path(path) as tmp:
+            h5 = _writable_copy(path, tmp) if path.is_file() else h5py.File(tmp, "w", libver="latest")
+            with h5:
+                if "nsifit_version" not in h5.attrs:
+                    write_metadata(h5, posterior, config_yaml, settings["seed"])
+                group = h5.require_group("profile")
+                if name in group:
+                    del group[name]
+                _write_group(group.create_group(name), result, posterior, settings, config_yaml)
+            if stamp is not None and file_stamp(path) != stamp:
+                raise StorageError(f"{path} changed while profiling (a run still writing it?); "
+                                   "write the scan elsewhere with -o")
+    except (OSError, RuntimeError) as err:
+        raise StorageError(write_error(path, err)) from None
 
 
-def _write_group(g, result, posterior, settings):
+def _writable_copy(path, tmp):
+    """`tmp` as a copy of the nsifit file `path`, open for appending."""
+    shutil.copyfile(path, tmp)
+    try:
+        return h5py.File(tmp, "a", libver="latest")
+    except OSError as err:
+        if "already open for write" not in str(err):
+            raise
+    h5 = h5py.File(tmp, "w", libver="latest")       # a killed run's file: rebuild it group by group
+    with open_h5(path) as old, h5_errors(path):
+        h5.attrs.update(dict(old.attrs))
+        copy_groups(old, h5, skip=())
+    return h5
+
+
+def _dataset(group, name, data):
+    data = np.asarray(data)
+    if data.ndim == 0 or not data.size or data.dtype.kind not in "biuf":
+        return group.create_dataset(name, data=data)
+    return group.create_dataset(name, data=data, chunks=True, **CHECKSUM)
+
+
+def _write_group(g, result, posterior, settings, config_yaml):
     to_phys = posterior.to_physical(result["x"].reshape(-1, posterior.ndim))
     shape = result["chi2"].shape
-    g.attrs.update({"parameters": np.array(result["names"], dtype=h5py.string_dtype()),
+    g.attrs.update({"config_yaml": config_yaml, "data_files": json.dumps(posterior.data_files),
+                    "parameters": np.array(result["names"], dtype=h5py.string_dtype()),
                     "chi2_min": result["chi2_min"], "chi2_definition": result["chi2_definition"],
                     "thresholds": list(result["thresholds"]), "thresholds_cl": json.dumps(result["thresholds"]),
                     "methods": np.array(result["methods"], dtype=h5py.string_dtype()),
@@ -64,32 +106,32 @@ def _write_group(g, result, posterior, settings):
         g.attrs["intervals"] = json.dumps({f"{t:.2f}": v for t, v in result["intervals"].items()})
     for axis in result["axes"]:
         p = posterior.sampled[posterior.names.index(axis.name)]
-        ds = g.create_dataset(axis.name, data=axis.values)
+        ds = _dataset(g, axis.name, axis.values)
         ds.attrs.update({"unit": p.unit, "label": p.label, "log": axis.log, "log_scale": p.log_scale})
-    g.create_dataset("chi2", data=result["chi2"])
-    g.create_dataset("delta_chi2", data=result["delta_chi2"])
+    _dataset(g, "chi2", result["chi2"])
+    _dataset(g, "delta_chi2", result["delta_chi2"])
     nuis = g.create_group("nuisances")
     for p in posterior.sampled:
         if p.name not in result["names"]:
-            nuis.create_dataset(p.name, data=to_phys[p.name].reshape(shape)).attrs["unit"] = p.unit
+            _dataset(nuis, p.name, to_phys[p.name].reshape(shape)).attrs["unit"] = p.unit
     status = g.create_group("status")
     for key in ("valid", "method", "edm", "nfcn"):
-        status.create_dataset(key, data=result[key])
+        _dataset(status, key, result[key])
     fit = g.create_group("best_fit")
     best = result["fit"]["best"]
     fit.attrs.update({k: float(v[0]) for k, v in posterior.to_physical(best.x).items()})
     fit.attrs.update({"chi2": best.chi2, "valid": best.valid, "edm": best.edm, "nfcn": best.nfcn})
     minima = result["fit"]["minima"]
     xs = np.array([m.x for m in minima])
-    fit.create_dataset("minima", data=np.column_stack(list(posterior.to_physical(xs).values())))
+    _dataset(fit, "minima", np.column_stack(list(posterior.to_physical(xs).values())))
     fit["minima"].attrs["columns"] = np.array(posterior.names, dtype=h5py.string_dtype())
     for key in ("chi2", "valid", "edm", "nfcn"):
-        fit.create_dataset(f"minima_{key}", data=np.array([getattr(m, key) for m in minima]))
+        _dataset(fit, f"minima_{key}", np.array([getattr(m, key) for m in minima]))
 
 
 def read_profiles(path, names=None):
     """The profile scans of a file as dicts (axes, labels, delta_chi2, best fit, status)."""
-    with open_h5(path) as h5:
+    with open_h5(path) as h5, h5_errors(path):
         if "profile" not in h5 or not len(h5["profile"]):
             raise StorageError(f"{path}: no profile scans (run `nsifit profile` first)")
         available = list(h5["profile"])

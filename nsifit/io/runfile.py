@@ -1,31 +1,57 @@
-"""HDF5 run files (DESIGN.md sect. 5): self-describing, buffered, crash-safe, readable while written.
+"""HDF5 run files: self-describing, buffered, crash-safe, checksummed, readable while written.
 
-Layout (schema_version 1):
+Layout (schema_version 2):
     /            attrs nsifit_version, schema_version, created_utc, config_yaml, model, param_names,
-                 seed, versions (JSON: python, numpy, emcee, h5py, hdf5, nsifit), n_obs, chi2_convention
+                 seed, versions, n_obs, chi2_convention, plugins (see nsifit.io.files)
     /params/<name>   attrs prior, min, max, mean, sigma (physical units), unit, latex, label,
                      log_scale (chain column holds log10 of the value), owner
-    /data_files      attrs: data file path -> sha256
-    /mcmc            attrs nwalkers, ndim, blob_names
+    /data_files      attrs: '<plugin>/<file>' -> sha256 of the content
+    /mcmc            attrs nwalkers, ndim, blob_names (every per-point quantity, in the posterior's
+                     order), derived_every, constants (JSON: name -> value)
       chain (steps, walkers, ndim) internal coordinates; log_prob (steps, walkers)
-      blobs/<name> (steps, walkers): each plugin's log L ("loglike_<plugin>", "loglike_total")
-                   and the derived quantities
+      blobs/<name> (steps, walkers): each plugin's log L ("loglike_<plugin>") and "loglike_total",
+                   every step
+      derived/<name> (rows, walkers): the derived quantities at steps 0, d, 2d, ... (d =
+                   `derived_every`; none when 0). All of them can be recomputed from the stored
+                   config at any step (nsifit.api.Run.samples(derived=...)).
+      constant_broken (n_constants,) int64: a quantity equal at every point of the first ensemble
+                   is not stored per step but as `constants[name]`; flushes check it, and from the
+                   first step where it differs its dataset is filled (earlier rows: the constant)
+                   and this marker set to that step (-1: still constant).
       iteration (1,) int64: the number of valid steps -- the ONLY thing a reader trusts
-      checkpoint/{step, accepted, rng_keys, rng_pos, rng_has_gauss, rng_cached_gaussian}:
-                   one row per flush: cumulative accepted moves per walker and the emcee
-                   RandomState after that step (so a resume is bit-exact)
+      checkpoint/{step, accepted, rng_keys, rng_pos, rng_has_gauss, rng_cached_gaussian,
+                  state_blobs}: one row per flush: cumulative accepted moves per walker, the emcee
+                   RandomState after that step and every blob of the last step's walkers (so a resume
+                   is bit-exact)
+    /profile/... and any other group: carried over unchanged by a resume's rewrite.
+
+Version 1 files (every blob at every step under blobs/, no constants, no state_blobs) are read too;
+resuming one rewrites it in this layout.
+
+Storage cost: chunks hold `flush_steps` steps (flushes fall on chunk boundaries, so chunks are
+written once, never rewritten: no dead space), every dataset carries a Fletcher-32 checksum, and
+nothing is compressed: measured on the quickstart (benchmarks/bench_storage.py), LZF + shuffle
+made the file 16.5 MB instead of 25 MB but flush() 3.7x as expensive (10% of the run's CPU time
+instead of 2.6%), gzip-1 + shuffle 14 MB at 7.5%.
 
 Crash safety: the file is written in HDF5 SWMR mode (libver 'latest'), whose ordered
 metadata writes keep the file consistent at every instant. A flush writes the new rows,
 flushes, then bumps `iteration` and flushes again; anything past `iteration` is ignored.
-Readers open with swmr=True, which works while a run writes the file and after a
+After a failed write (a full disk) nothing more is written: the file keeps its last valid
+`iteration`. Readers open with swmr=True, which works while a run writes the file and after a
 kill -9 (a plain open then fails on HDF5's "file is already open for write" flag). A
 resume reads the valid steps and rewrites the file (temporary file + os.replace), which
 also clears that flag. Plots and exports go through `atomic_path` (temporary + os.replace).
 """
 
+import contextlib
+import errno
+import json
+import math
+import os
 import time
-from dataclasses import dataclass
+import traceback
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import emcee
@@ -33,9 +59,32 @@ import h5py
 import numpy as np
 
 from nsifit.errors import ConfigError, StorageError
-from nsifit.io.files import atomic_path, open_h5, write_metadata
+from nsifit.io.files import (
+    CHECKSUM,
+    OWN_GROUPS,
+    atomic_path,
+    copy_groups,
+    h5_errors,
+    open_h5,
+    superblock_eof,
+    write_error,
+    write_metadata,
+)
 
-CHUNK_STEPS = 64
+CHUNK_BYTES = 4 << 20           # at most ~4 MB per chunk (large ensembles)
+RESERVE_MARGIN = 64 << 10       # disk space reserved beyond a flush's data and chunks (HDF5 metadata)
+FILTERS = {}                    # compression: none (see the module docstring)
+PER_STEP_PREFIX = "loglike_"
+
+
+def per_step(name):
+    """Blobs stored at every step: each plugin's log L and their total."""
+    return name.startswith(PER_STEP_PREFIX)
+
+
+def derived_rows(n, every):
+    """Number of stored derived rows for n steps (steps 0, every, 2 every, ... < n)."""
+    return 0 if not every else (n + every - 1) // every
 
 
 @dataclass
@@ -48,9 +97,14 @@ class RunData:
     data_files: dict
     chain: np.ndarray
     log_prob: np.ndarray
-    blobs: dict
+    blobs: dict           # per step (steps, walkers): loglike_<plugin>, loglike_total
     accepted: np.ndarray
     random_state: tuple
+    derived: dict = field(default_factory=dict)       # name -> (rows, walkers) at `derived_steps`
+    derived_every: int = 1
+    constants: dict = field(default_factory=dict)     # name -> value at every point
+    state_blobs: np.ndarray = None                    # (walkers, n blobs): every blob of the last step
+    blob_names: list = field(default_factory=list)    # every blob, in the posterior's order
 
     @property
     def iteration(self):
@@ -60,6 +114,11 @@ class RunData:
     def names(self):
         return [str(n) for n in self.attrs["param_names"]]
 
+    @property
+    def derived_steps(self):
+        """The steps whose derived quantities are stored."""
+        return np.arange(0, self.iteration, self.derived_every) if self.derived_every else np.arange(0)
+
     def physical(self, flat_chain):
         """(n, ndim) internal -> (n, ndim) physical values."""
         out = np.array(flat_chain, dtype=float)
@@ -68,10 +127,23 @@ class RunData:
                 out[:, i] = 10.0 ** out[:, i]
         return out
 
+    def blob_column(self, name, steps):
+        """Values of blob `name` at the given steps (NaN where a derived quantity is not stored)."""
+        if name in self.blobs:
+            return self.blobs[name][steps]
+        out = np.full((len(steps), self.chain.shape[1]), np.nan)
+        if name in self.derived and self.derived_every:
+            stored = np.asarray(steps) % self.derived_every == 0
+            out[stored] = self.derived[name][np.asarray(steps)[stored] // self.derived_every]
+        return out
+
 
 def read_run(path):
     """Read the valid steps (up to the `iteration` counter) of a run file."""
-    with open_h5(path) as h5:
+    with open_h5(path) as h5, h5_errors(path):
+        if "mcmc" not in h5:
+            what = "profile scans only" if "profile" in h5 else "no chain"
+            raise StorageError(f"{path}: holds {what} (no /mcmc group)")
         try:
             attrs = dict(h5.attrs)
             params = {name: dict(h5["params"][name].attrs) for name in h5["params"]}
@@ -80,24 +152,64 @@ def read_run(path):
             # datasets refreshed afterwards hold at least n steps even while a run is writing
             mcmc["iteration"].refresh()
             n = int(mcmc["iteration"][0])
-            for name in ("chain", "log_prob"):
-                mcmc[name].refresh()
-            chain, log_prob = mcmc["chain"][:n], mcmc["log_prob"][:n]
-            blobs = {}
-            for name in mcmc.attrs["blob_names"]:
-                mcmc["blobs"][name].refresh()
-                blobs[str(name)] = mcmc["blobs"][name][:n]
-            accepted, state = _checkpoint(mcmc["checkpoint"], n, int(mcmc.attrs["nwalkers"]))
+            nwalkers = int(mcmc.attrs["nwalkers"])
+            data = _read_v2(mcmc, n) if "derived_every" in mcmc.attrs else _read_v1(mcmc, n)
+            accepted, state, state_blobs = _checkpoint(mcmc["checkpoint"], n, nwalkers)
             files = dict(h5["data_files"].attrs)
-        except (KeyError, OSError, ValueError) as err:
+        except (KeyError, ValueError) as err:
+            if "checksum" in str(err) or "Unable to" in str(err):
+                raise                          # damaged HDF5 structures: h5_errors reports them
             raise StorageError(f"{path}: incomplete nsifit run file ({err})") from None
+    chain = data.pop("chain")
     if len(chain) < n:
         raise StorageError(f"{path}: truncated: iteration counter {n} but only {len(chain)} steps stored")
-    return RunData(str(path), attrs, params, files, chain, log_prob, blobs, accepted, state)
+    if state_blobs is None and n:          # version 1: the last step's blobs are stored per step
+        state_blobs = np.stack([data["blobs"][k][-1] if k in data["blobs"] else data["derived"][k][-1]
+                                for k in data["blob_names"]], axis=-1)
+    return RunData(str(path), attrs, params, files, chain, accepted=accepted, random_state=state,
+                   state_blobs=state_blobs, **data)
+
+
+def _rows(ds, n):
+    ds.refresh()
+    return ds[:n]
+
+
+def _read_v1(mcmc, n):
+    names = [str(b) for b in mcmc.attrs["blob_names"]]
+    stored = {name: _rows(mcmc["blobs"][name], n) for name in names}
+    return {"chain": _rows(mcmc["chain"], n), "log_prob": _rows(mcmc["log_prob"], n),
+            "blobs": {k: v for k, v in stored.items() if per_step(k)},
+            "derived": {k: v for k, v in stored.items() if not per_step(k)},
+            "derived_every": 1, "constants": {}, "blob_names": names}
+
+
+def _read_v2(mcmc, n):
+    names = [str(b) for b in mcmc.attrs["blob_names"]]
+    every = int(mcmc.attrs["derived_every"])
+    constants = json.loads(mcmc.attrs["constants"])
+    broken = dict(zip(constants, _rows(mcmc["constant_broken"], len(constants)))) if constants else {}
+    nwalkers = int(mcmc.attrs["nwalkers"])
+    blobs, derived, still_constant = {}, {}, {}
+    for name in names:
+        rows = n if per_step(name) else derived_rows(n, every)
+        group = mcmc["blobs" if per_step(name) else "derived"]
+        if name in constants and broken[name] < 0:
+            still_constant[name] = constants[name]
+            values = np.full((rows, nwalkers), constants[name])
+        elif name in group:
+            values = _rows(group[name], rows)
+            if len(values) < rows:
+                raise StorageError(f"truncated: {name} holds {len(values)} of {rows} rows")
+        else:
+            continue                       # derived quantities of a run with derived_every 0
+        (blobs if per_step(name) else derived)[name] = values
+    return {"chain": _rows(mcmc["chain"], n), "log_prob": _rows(mcmc["log_prob"], n), "blobs": blobs,
+            "derived": derived, "derived_every": every, "constants": still_constant, "blob_names": names}
 
 
 def _checkpoint(group, n, nwalkers):
-    """Accepted counts and RNG state stored with step n (zeros / None for n = 0)."""
+    """Accepted counts, RNG state and (version 2) last blobs stored with step n."""
     for name in group:
         group[name].refresh()
     steps = group["step"][:]
@@ -105,86 +217,161 @@ def _checkpoint(group, n, nwalkers):
     if n == 0 or len(rows) == 0:
         if n:
             raise StorageError(f"no checkpoint stored for step {n}")
-        return np.zeros(nwalkers), None
+        return np.zeros(nwalkers), None, None
     i = rows[-1]
     state = ("MT19937", group["rng_keys"][i], int(group["rng_pos"][i]), int(group["rng_has_gauss"][i]),
              float(group["rng_cached_gaussian"][i]))
-    return group["accepted"][i], state
+    blobs = group["state_blobs"][i] if "state_blobs" in group else None
+    return group["accepted"][i], state, blobs
+
+
+def _bits(values):
+    """Bit patterns of float64 values (exact comparison, NaN-safe)."""
+    return np.ascontiguousarray(values, dtype=np.float64).view(np.int64)
+
+
+def constant_blobs(rows, names):
+    """{name: value} of the blob columns of `rows` (n, n_blobs) equal (bit for bit) at every point."""
+    rows = np.asarray(rows, dtype=float)
+    if len(rows) < 2:
+        return {}
+    bits = _bits(rows)
+    same = np.all(bits == bits[:1], axis=0)
+    return {name: float(rows[0, j]) for j, name in enumerate(names) if same[j]}
 
 
 class H5Backend(emcee.backends.Backend):
     """emcee's in-memory backend plus buffered, crash-safe appends to an HDF5 file.
 
     The file stays open (SWMR write mode); new steps are written every `flush_steps`
-    steps or `flush_seconds` seconds, whichever comes first, and at close().
+    steps (at multiples of it) or `flush_seconds` seconds, whichever comes first, and at close().
+    After a failed write the backend writes nothing more and flush() raises StorageError.
     """
 
-    def __init__(self, path, flush_steps=100, flush_seconds=10.0):
+    def __init__(self, path, flush_steps=100, flush_seconds=10.0, derived_every=10):
         super().__init__()
         self.path = Path(path)
         self.flush_steps, self.flush_seconds = int(flush_steps), float(flush_seconds)
+        self.derived_every = int(derived_every)
         self.blob_names = []
+        self.constants = {}
+        self._broken = {}
+        self.state_blobs = None
         self._h5 = None
-        self._flushed = 0
+        self._fd = None
+        self._datasets = {}
+        self._flushed = self.initial_iteration = 0
+        self._failed = None
         self._last_flush = time.monotonic()
         self.seconds_writing = 0.0
+        self.cpu_writing = 0.0
 
-    def create(self, posterior, nwalkers, config_yaml, seed, run=None):
-        """Write a new file (atomically) with metadata and, from `run`, already valid steps."""
+    # --- creation --------------------------------------------------------------------------
+    def create(self, posterior, nwalkers, config_yaml, seed, run=None, constants=None, carry=None):
+        """Write a new file (atomically) with metadata and, from `run`, already valid steps.
+
+        `constants`: {blob: value} equal at every point of the first ensemble (new runs);
+        `carry`: an existing file whose groups other than /mcmc and the metadata are copied over.
+        """
         self.blob_names = list(posterior.blob_names)
         self.reset(nwalkers, posterior.ndim)
-        with atomic_path(self.path) as tmp, h5py.File(tmp, "w", libver="latest") as h5:
-            write_metadata(h5, posterior, config_yaml, seed)
-            self._layout(h5, posterior.ndim, nwalkers, run)
         if run is not None and run.iteration:
-            self._load(run)
-        self._h5 = h5py.File(self.path, "r+", libver="latest", locking=False)
-        self._h5.swmr_mode = True
-        self._flushed = self.iteration
+            self.derived_every = _thinning(run.derived_every, self.derived_every)
+            self.constants = {k: v for k, v in _stored_constants(run).items() if k in self.blob_names}
+        else:
+            self.constants = {k: v for k, v in (constants or {}).items() if k in self.blob_names}
+        self._broken = {name: -1 for name in self.constants}
+        try:
+            with atomic_path(self.path) as tmp:
+                with h5py.File(tmp, "w", libver="latest") as h5:
+                    write_metadata(h5, posterior, config_yaml, seed)
+                    self._layout(h5, posterior.ndim, nwalkers, run)
+                    if carry is not None:
+                        with open_h5(carry) as old, h5_errors(carry):
+                            copy_groups(old, h5, skip=("mcmc", *OWN_GROUPS))
+            if run is not None and run.iteration:
+                self._load(run)
+            # no chunk cache: each write goes to the file at once, so a full disk fails that write
+            # (not a later cache eviction inside HDF5, which h5py can only report as ignored errors)
+            self._h5 = h5py.File(self.path, "r+", libver="latest", locking=False, rdcc_nbytes=0)
+            self._h5.swmr_mode = True
+            self._fd = os.open(self.path, os.O_RDWR)
+            self._datasets = {}
+            self._h5["mcmc"].visititems(lambda name, obj: self._datasets.__setitem__(name, obj)
+                                        if isinstance(obj, h5py.Dataset) else None)
+            self._chunk_bytes = sum(int(np.prod(ds.chunks)) * ds.dtype.itemsize
+                                    for ds in self._datasets.values() if ds.chunks)
+        except OSError as err:
+            self._abandon()
+            raise StorageError(write_error(self.path, err)) from None
+        self._flushed = self.initial_iteration = self.iteration
+        self._last_flush = time.monotonic()
+
+    def _chunk_rows(self, values_per_row, rows_per_flush):
+        return max(1, min(rows_per_flush, CHUNK_BYTES // (8 * values_per_row)))
 
     def _layout(self, h5, ndim, nwalkers, run):
         mcmc = h5.create_group("mcmc")
-        mcmc.attrs.update({"nwalkers": nwalkers, "ndim": ndim,
-                           "blob_names": np.array(self.blob_names, dtype=h5py.string_dtype())})
+        mcmc.attrs.update({"nwalkers": nwalkers, "ndim": ndim, "derived_every": self.derived_every,
+                           "blob_names": np.array(self.blob_names, dtype=h5py.string_dtype()),
+                           "constants": json.dumps(self.constants)})
         n = run.iteration if run is not None else 0
+        every = self.derived_every
 
-        def series(group, name, shape, dtype, data=None):
-            ds = group.create_dataset(name, shape=(n, *shape), maxshape=(None, *shape), dtype=dtype,
-                                      chunks=(CHUNK_STEPS, *shape), compression="lzf", shuffle=True)
-            if n:
+        def series(group, name, shape, rows, rows_per_flush, data=None):
+            chunk = self._chunk_rows(int(np.prod(shape)), rows_per_flush)
+            ds = group.create_dataset(name, shape=(rows, *shape), maxshape=(None, *shape), dtype="f8",
+                                      chunks=(chunk, *shape), **CHECKSUM, **FILTERS)
+            if rows:
                 ds[:] = data
             return ds
 
-        series(mcmc, "chain", (nwalkers, ndim), "f8", run and run.chain)
-        series(mcmc, "log_prob", (nwalkers,), "f8", run and run.log_prob)
-        blobs = mcmc.create_group("blobs")
+        series(mcmc, "chain", (nwalkers, ndim), n, self.flush_steps, run and run.chain)
+        series(mcmc, "log_prob", (nwalkers,), n, self.flush_steps, run and run.log_prob)
+        blobs, derived = mcmc.create_group("blobs"), mcmc.create_group("derived")
         for name in self.blob_names:
-            series(blobs, name, (nwalkers,), "f8", run and run.blobs[name])
-        mcmc.create_dataset("iteration", data=np.array([n], dtype=np.int64))
+            constant = name in self.constants
+            if per_step(name):
+                series(blobs, name, (nwalkers,), 0 if constant else n, self.flush_steps,
+                       None if constant or run is None else run.blobs[name])
+            elif every:
+                rows = 0 if constant else derived_rows(n, every)
+                data = None if constant or run is None else _thinned(run, name, every)
+                series(derived, name, (nwalkers,), rows, max(1, -(-self.flush_steps // every)), data)
+        mcmc.create_dataset("constant_broken", data=np.full(len(self.constants), -1, dtype=np.int64),
+                            chunks=(max(1, len(self.constants)),), maxshape=(None,), **CHECKSUM)
+        mcmc.create_dataset("iteration", data=np.array([n], dtype=np.int64), chunks=(1,), **CHECKSUM)
         ck = mcmc.create_group("checkpoint")
         rows = 1 if n else 0
         for name, shape, dtype in (("step", (), "i8"), ("accepted", (nwalkers,), "f8"),
                                    ("rng_keys", (624,), "u4"), ("rng_pos", (), "i8"),
-                                   ("rng_has_gauss", (), "i8"), ("rng_cached_gaussian", (), "f8")):
+                                   ("rng_has_gauss", (), "i8"), ("rng_cached_gaussian", (), "f8"),
+                                   ("state_blobs", (nwalkers, len(self.blob_names)), "f8")):
             ck.create_dataset(name, shape=(rows, *shape), maxshape=(None, *shape), dtype=dtype,
-                              chunks=(16, *shape))
+                              chunks=(16 if len(shape) < 2 else 1, *shape), **CHECKSUM)
         if n:
-            self._write_checkpoint(ck, 0, n, run.accepted, run.random_state)
+            self._write_checkpoint(ck, 0, n, run.accepted, run.random_state, run.state_blobs)
 
     @staticmethod
-    def _write_checkpoint(ck, row, step, accepted, state):
+    def _write_checkpoint(ck, row, step, accepted, state, state_blobs):
         _, keys, pos, has_gauss, gauss = state
         ck["step"][row], ck["accepted"][row], ck["rng_keys"][row] = step, accepted, keys
         ck["rng_pos"][row], ck["rng_has_gauss"][row], ck["rng_cached_gaussian"][row] = pos, has_gauss, gauss
+        ck["state_blobs"][row] = state_blobs
 
     def _load(self, run):
-        """Fill the in-memory backend with the steps of `run`."""
+        """Fill the in-memory backend with the steps of `run` (derived: the stored steps)."""
         self.chain, self.log_prob = run.chain.copy(), run.log_prob.copy()
-        self.blobs = np.stack([run.blobs[name] for name in self.blob_names], axis=-1)
+        steps = np.arange(run.iteration)
+        self.blobs = np.stack([run.blob_column(name, steps) if name not in self.constants
+                               else np.full(run.log_prob.shape, self.constants[name])
+                               for name in self.blob_names], axis=-1)
         self.accepted = run.accepted.astype(float).copy()
         self.random_state = run.random_state
+        self.state_blobs = np.array(run.state_blobs, dtype=float)
         self.iteration = run.iteration
 
+    # --- sampling ----------------------------------------------------------------------------
     def grow(self, ngrow, blobs):
         """emcee's grow (the whole chain is kept in memory); too many steps is a usage error."""
         values_per_step = self.nwalkers * (self.ndim + 1 + len(self.blob_names))
@@ -198,44 +385,188 @@ class H5Backend(emcee.backends.Backend):
 
     def save_step(self, state, accepted):
         super().save_step(state, accepted)
-        if (self.iteration - self._flushed >= self.flush_steps
+        if (self.iteration % self.flush_steps == 0
                 or time.monotonic() - self._last_flush >= self.flush_seconds):
             self.flush()
+
+    @property
+    def flushed(self):
+        """Steps safely in the file."""
+        return self._flushed
 
     def flush(self):
         """Append the unsaved steps, then (and only then) advance the iteration counter."""
         start, stop = self._flushed, self.iteration
+        if self._failed is not None:
+            raise StorageError(self._failed)
         if self._h5 is None or stop == start:
             return
-        t0 = time.perf_counter()
-        mcmc = self._h5["mcmc"]
-        blobs = None if self.blobs is None else self.blobs[start:stop].reshape(stop - start, self.nwalkers, -1)
-        rows = [("chain", self.chain[start:stop]), ("log_prob", self.log_prob[start:stop])]
-        rows += [(f"blobs/{name}", blobs[..., j]) for j, name in enumerate(self.blob_names)]
-        for name, values in rows:
-            ds = mcmc[name]
-            ds.resize(stop, axis=0)
-            ds[start:stop] = values
-        ck = mcmc["checkpoint"]
-        row = ck["step"].shape[0]
-        for name in ck:
-            ck[name].resize(row + 1, axis=0)
-        self._write_checkpoint(ck, row, stop, self.accepted, self.random_state)
-        self._h5.flush()
-        mcmc["iteration"][0] = stop
-        self._h5.flush()
+        t0, c0 = time.perf_counter(), time.process_time()
+        try:
+            self._write(start, stop)
+        except (OSError, RuntimeError, ValueError, KeyError) as err:
+            self._failed = write_error(self.path, err, "writing") + (
+                f"; the file keeps {start} valid steps (continue with --resume once the problem is fixed)"
+                if start else "; no step was stored")
+            traceback.clear_frames(err.__traceback__)      # drop the frames' HDF5 handles now
+            del err
+            self._abandon()
+            raise StorageError(self._failed) from None
         self._flushed = stop
         self._last_flush = time.monotonic()
         self.seconds_writing += time.perf_counter() - t0
+        self.cpu_writing += time.process_time() - c0
+
+    def _reserve(self, nbytes):
+        """Allocate disk space for the next `nbytes` HDF5 will append, before HDF5 writes anything:
+        a full disk (or a file size limit) then fails here, cleanly, not inside HDF5."""
+        used = self._h5.id.get_filesize()          # HDF5's end of allocated space
+        size = os.fstat(self._fd).st_size
+        if size < used + nbytes:
+            try:
+                os.posix_fallocate(self._fd, size, used + nbytes - size)
+            except OSError as err:
+                if err.errno not in (errno.EOPNOTSUPP, errno.ENOSYS, errno.EINVAL):
+                    raise
+
+    def _write(self, start, stop):
+        mcmc = self._datasets
+        n_new = stop - start
+        self._reserve(n_new * self.nwalkers * 8 * (self.ndim + 1 + len(self.blob_names))
+                      + self._chunk_bytes + RESERVE_MARGIN)
+        blobs = self.blobs[start:stop].reshape(n_new, self.nwalkers, -1)
+        every = self.derived_every
+        r0, r1 = derived_rows(start, every), derived_rows(stop, every)
+        rows = [("chain", self.chain[start:stop], start, stop), ("log_prob", self.log_prob[start:stop], start, stop)]
+        newly_broken = []
+        for j, name in enumerate(self.blob_names):
+            if per_step(name):
+                values, lo, hi, where = blobs[..., j], start, stop, "blobs"
+            elif every:
+                values, lo, hi, where = self.blobs[r0 * every:stop:every, :, j], r0, r1, "derived"
+            else:
+                continue
+            if name in self.constants and self._broken[name] < 0:
+                if np.all(_bits(values) == _bits(self.constants[name])):
+                    continue
+                newly_broken.append(name)            # differs from now on: fill in the earlier rows
+                values = np.concatenate([np.full((lo, self.nwalkers), self.constants[name]), values])
+                lo = 0
+            rows.append((f"{where}/{name}", values, lo, hi))
+        for name, values, lo, hi in rows:
+            ds = mcmc[name]
+            ds.resize(hi, axis=0)
+            ds[lo:hi] = values
+        ck = {name.split("/", 1)[1]: ds for name, ds in mcmc.items() if name.startswith("checkpoint/")}
+        row = ck["step"].shape[0]
+        for ds in ck.values():
+            ds.resize(row + 1, axis=0)
+        last = blobs[-1] if self.blobs is not None else np.zeros((self.nwalkers, 0))
+        self._write_checkpoint(ck, row, stop, self.accepted, self.random_state, last)
+        self._h5.flush()
+        if newly_broken:                 # the markers only after the rows they point to are flushed
+            names = list(self.constants)
+            for name in newly_broken:
+                self._broken[name] = start
+                mcmc["constant_broken"][names.index(name)] = start
+            self._h5.flush()
+        mcmc["iteration"][0] = stop
+        self._h5.flush()
+
+    def _abandon(self):
+        """Stop writing after a failure: drop every handle, then close the file once, quietly; a file
+        shorter than its superblock's end-of-file address is extended (sparse) so it stays readable."""
+        h5, self._h5 = self._h5, None
+        self._datasets = {}
+        if h5 is not None:
+            try:
+                h5.close()
+            except Exception:                 # the close flushes HDF5's metadata, which may fail again
+                pass
+        self._close_fd()
+        with contextlib.suppress(OSError):
+            eof = superblock_eof(self.path)
+            if eof is not None and os.path.getsize(self.path) < eof:
+                os.truncate(self.path, eof)
+
+    def _close_fd(self):
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._fd)
+            self._fd = None
+
+    def discard(self):
+        """Close without writing the unsaved steps (the file keeps what was flushed)."""
+        h5, self._h5 = self._h5, None
+        self._datasets = {}
+        if h5 is not None:
+            with contextlib.suppress(Exception):
+                h5.close()
+        self._close_fd()
 
     def close(self):
         if self._h5 is not None:
-            self.flush()
-            self._h5.close()
-            self._h5 = None
+            try:
+                self.flush()
+            finally:
+                if self._h5 is not None:
+                    self._datasets = {}
+                    try:
+                        self._h5.close()
+                    except (OSError, RuntimeError) as err:
+                        self._h5 = None
+                        self._close_fd()
+                        raise StorageError(write_error(self.path, err, "closing")) from None
+                    self._h5 = None
+                    self._close_fd()
+                    with contextlib.suppress(OSError):      # give back the space reserved but unused
+                        eof = superblock_eof(self.path)
+                        if eof is not None and os.path.getsize(self.path) > eof:
+                            os.truncate(self.path, eof)
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
         self.close()
+
+
+def _thinning(stored, wanted):
+    """derived_every of a resumed file: the wanted one when the stored rows contain its steps."""
+    if stored == wanted or not stored:
+        return stored
+    if wanted == 0 or wanted % stored == 0:
+        return wanted
+    return stored
+
+
+def _thinned(run, name, every):
+    """Rows of derived quantity `name` at steps 0, every, ... from a run stored with its own thinning."""
+    stored = run.derived[name]
+    step = every // run.derived_every
+    return stored[::step][:derived_rows(run.iteration, every)]
+
+
+def _stored_constants(run):
+    """Constants of a resumed run: its own, plus stored columns equal at every stored point."""
+    out = dict(run.constants)
+    for source in (run.blobs, run.derived):
+        for name, values in source.items():
+            if name in out or not values.size:
+                continue
+            bits = _bits(values)
+            if np.all(bits == bits.flat[0]):
+                out[name] = float(values.flat[0])
+    return out
+
+
+def check_resumable(run):
+    """StorageError when the stored steps cannot continue a chain (non-finite values: corruption)."""
+    bad = ~np.all(np.isfinite(run.chain), axis=(1, 2)) | ~np.all(np.isfinite(run.log_prob), axis=1)
+    if bad.any():
+        raise StorageError(f"{run.path}: step {int(np.flatnonzero(bad)[0])} holds non-finite positions or "
+                           "log posterior (a corrupted file?); cannot resume it")
+    if run.iteration and (run.state_blobs is None or run.random_state is None):
+        raise StorageError(f"{run.path}: no sampler state stored for step {run.iteration}; cannot resume it")
+    if not math.isfinite(float(np.sum(run.accepted))):
+        raise StorageError(f"{run.path}: corrupted acceptance counts; cannot resume it")

@@ -15,7 +15,7 @@ s = t - t_p. A dataset's time window and efficiency weight each flux component b
 int dt pdf(t) eff(t) over the window (`arrival_time_weights`).
 
 Cross section (Freedman 1974; COHERENT 2017, eq. 1 of its supplement) for a spin-0
-nucleus of mass M and recoil energy T, in the normalisation of seed 000 eq. 33:
+nucleus of mass M and recoil energy T, in the normalisation of Bernal and Farzan eq. 33:
     dsigma/dT = (G_F^2 M / pi) Q^2 F^2(q) (1 - T/E - M T / (2 E^2)),
     Q_SM = Z g_p^V + N g_n^V,  g_p^V = 1/2 - 2 sin^2 theta_W,  g_n^V = -1/2
 (so Q_W = -2 Q_SM; sin^2 theta_W at low energy from nsifit.constants). The -T/E term
@@ -92,7 +92,7 @@ class Isotope:
 
     @property
     def q_sm(self):
-        """SM weak charge Z g_p^V + N g_n^V (seed 000 eq. 33 at eps = 0)."""
+        """SM weak charge Z g_p^V + N g_n^V (Bernal and Farzan eq. 33 at eps = 0)."""
         return self.z * G_P_V_SM + self.n * G_N_V_SM
 
 

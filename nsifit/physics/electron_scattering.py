@@ -91,7 +91,7 @@ def sigma_cm2(rho, e_nu_mev, t_min_mev, t_max_mev, g_nu, g_e, m_zp_mev, interfer
     m_zp_mev (n,). Writing eps(T) = D f(T), f = 1/(m^2 + 2 m_e T), S(T) splits into the SM
     term, the interference (linear in f) and the |Z'|^2 term (quadratic in f); each is a
     constant matrix times a scalar integral over T. interference=False drops the linear
-    term (seed 004 keeps only |Z'|^2). The integrals use 24 Gauss-Legendre nodes in
+    term (Gninenko and Gorbunov keeps only |Z'|^2). The integrals use 24 Gauss-Legendre nodes in
     x = ln(1 + 2 m_e T / m^2), on which f, f^2 and the kinematic weights are smooth for any
     m_zp (relative error < 1e-12 from m_zp = 1 keV to the contact limit; tests).
     """

@@ -7,7 +7,7 @@ PRL 117 (2016) 071803, arXiv:1604.07411). A dark photon has g_p = e epsilon, so
 
     Gamma(pi0 -> gamma Z') / Gamma(pi0 -> gamma A')|_{epsilon_ref} = (g_p / (e epsilon_ref))^2.
 
-Seed 000 sect. 3 instead uses (q_u g_u + q_d g_d)/(q_u^2 + q_d^2), i.e. for its model
+Bernal and Farzan sect. 3 instead uses (q_u g_u + q_d g_d)/(q_u^2 + q_d^2), i.e. for its model
 epsilon -> epsilon - c g_zp/(5 e); that combination is kept as convention="seed"
 for reproducing its figures. For a dark photon both give epsilon.
 """

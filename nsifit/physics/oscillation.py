@@ -1,6 +1,6 @@
 """Three-flavour mixing for solar neutrinos: the PMNS matrix and the state reaching the Earth.
 
-Solar neutrinos lose coherence between the mass states on the way to the Earth (seed 004,
+Solar neutrinos lose coherence between the mass states on the way to the Earth (Gninenko and Gorbunov,
 eq. 3), so they arrive as the incoherent mixture rho = sum_i P_i |nu_i><nu_i|. In the
 flavour basis, with |nu_i> = sum_a U_ai |nu_a>, rho_ab = sum_i P_i U_ai U_bi^*.
 """
@@ -53,7 +53,7 @@ def cos2_theta12_matter(e_nu_mev, sin2_theta12, sin2_theta13, dm2_21_ev2, electr
 
 
 def mass_state_weights_vacuum(pmns):
-    """P_i = |U_ei|^2: the weights of the mass states without matter effects (seed 004 eq. 3)."""
+    """P_i = |U_ei|^2: the weights of the mass states without matter effects (Gninenko and Gorbunov eq. 3)."""
     return np.abs(pmns[0]) ** 2
 
 
@@ -75,5 +75,5 @@ def density_matrix_mass_states(pmns, weights):
 
 
 def electron_survival(rho):
-    """P_ee = rho_ee; for vacuum weights sum_i |U_ei|^4 (seed 004 after eq. 5)."""
+    """P_ee = rho_ee; for vacuum weights sum_i |U_ei|^4 (Gninenko and Gorbunov after eq. 5)."""
     return float(np.real(rho[0, 0]))

@@ -14,7 +14,7 @@ ratio, complex where the on-shell loop mixing has an absorptive part):
 P_detect is what the analysis sees of the produced Z':
 - invisible search: P_missing = Br(inv) + sum_visible Br(ch) x P(no visible decay before
   the end of the detector), from the lab decay lengths (widths.lab_decay_length_cm)
-  averaged over the Z' energies that pass the cuts; Z' -> phi phi* (seed 000 eqs. 22-26)
+  averaged over the Z' energies that pass the cuts; Z' -> phi phi* (Bernal and Farzan eqs. 22-26)
   is missing only if neither the Z' nor either phi decays inside the detector;
 - prompt e+e- search: Br(ee) x P(decay within the prompt distance).
 The published reference (an invisible A' with Br(inv) = 1, or an A' -> e+e- taken as

@@ -1,7 +1,7 @@
 """Z' partial widths, branching ratios, lifetime and decay length.
 
 Channels: Z' -> l+ l- (l = e, mu, tau) with full mass dependence, nu_a nu_b-bar
-(left-handed), phi phi* (seed 000 eq. 23), and pi+ pi- through the isovector quark
+(left-handed), phi phi* (Bernal and Farzan eq. 23), and pi+ pi- through the isovector quark
 coupling g_u - g_d with the rho-dominated pion form factor. The couplings are taken
 on shell (q^2 = m_zp^2), complex where the loop-induced mixing has an absorptive part (L_mu - L_tau
 above 2 m_mu), so every width goes as |g|^2. Missing: the isoscalar hadronic channels (pi0 gamma, 3 pi
@@ -94,7 +94,7 @@ def width_vector_to_neutrinos(g_nu_row, m_mev):
 
 
 def width_vector_to_scalars(g_phi, m_mev, m_phi_mev):
-    """Gamma(Z' -> phi phi*) = g_phi^2 m (1 - 4 m_phi^2/m^2)^(3/2)/(48 pi), seed 000 eq. 23 [MeV].
+    """Gamma(Z' -> phi phi*) = g_phi^2 m (1 - 4 m_phi^2/m^2)^(3/2)/(48 pi), Bernal and Farzan eq. 23 [MeV].
 
     Zero where there is no phi (m_phi = nan) or below threshold.
     """

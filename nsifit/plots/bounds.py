@@ -1,7 +1,7 @@
 """Drawing of exclusion planes (nsifit.bounds): filled / hatched regions, lines, legend, atomic save.
 
-Default styles follow the legend of seed 000 Fig. 1: Borexino solid red, NA48/2 dashed green,
-NA64 dotted blue, E774/E141 (the phi beam-dump bound) dashed blue, the (g-2)mu excess dash-dotted
+Default styles follow the legend of Fig. 1 of Bernal and Farzan (arXiv:2211.15686): Borexino solid red,
+NA48/2 dashed green, NA64 dotted blue, E774/E141 (the phi beam-dump bound) dashed blue, the (g-2)mu excess dash-dotted
 green, the (g-2)mu-favoured band vertical hatching, LMA / LMA-Dark diagonal hatching.
 """
 
@@ -48,7 +48,7 @@ def _style(layer, index):
 def axis_label(cfg, axis):
     if axis.name in DERIVED:
         text = f"${DERIVED[axis.name].latex}$"
-        return text + (" (seed 000 convention)" if axis.convention == "seed" else "")
+        return text + (" (Bernal-Farzan convention: half the global-fit one)" if axis.convention == "seed" else "")
     return cfg.model.parameter(axis.name).label()
 
 
@@ -118,7 +118,8 @@ def draw(result, ax=None, width_in=3.4, height_in=4.3):
         ax.set_xscale(cfg.x.scale)
         ax.set_yscale(cfg.y.scale)
         for axis, spec in ((ax.xaxis, cfg.x), (ax.yaxis, cfg.y)):
-            if spec.scale == "log" and cfg.model.parameter(spec.name).unit == "MeV":
+            if spec.scale == "log" and spec.name in cfg.model.parameter_names \
+                    and cfg.model.parameter(spec.name).unit == "MeV":
                 _mass_ticks(axis, spec.min, spec.max)
         ax.set_xlim(x[0], x[-1])
         ax.set_ylim(y[0], y[-1])

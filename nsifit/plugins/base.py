@@ -40,7 +40,9 @@ class Likelihood:
     construction), `default_dataset` (None when the plugin has no data file),
     `options` (name -> nsifit.plugins.options.Option; anything else is an error),
     `nuisances` (tuple of Nuisance; a plugin whose nuisances depend on its options overrides
-    `nuisances_for`), `models` (model names it applies to by default; None = all).
+    `nuisances_for`), `models` (model names it applies to by default; None = all),
+    `data_package` (a plugin from another package: the importable package that ships its
+    datasets, laid out like a data directory: <package folder>/<plugin name>/<dataset>.yaml).
     Subclasses implement `setup()` (read self.dataset, precompute) and `loglike(obs,
     **nuisance_values)`; a plugin with nuisances must profile them itself when their
     values are not given. `derived(obs)` may add per-point quantities to the output.
@@ -54,6 +56,7 @@ class Likelihood:
     dataset_option = None      # a list option that `dataset: x` abbreviates as [x] (several datasets)
     nuisances = ()
     models = None
+    data_package = None
 
     def __init__(self, dataset=None, data_dir=None, **options):
         require(self.requires)
@@ -65,7 +68,7 @@ class Likelihood:
         self.dataset = None
         dataset = dataset or self.default_dataset
         if dataset is not None:
-            self.dataset = datasets.load(self.name, dataset, data_dir, self.required_fields)
+            self.dataset = datasets.load(self.name, dataset, data_dir, self.required_fields, self.data_package)
         self.setup()
 
     def setup(self):
@@ -119,7 +122,7 @@ class Likelihood:
                 "options": {k: opt.describe() for k, opt in declared(cls.options).items()},
                 "nuisances": [n.name for n in cls.nuisances],
                 "default_dataset": cls.default_dataset,
-                "datasets": datasets.available(cls.name, data_dir)}
+                "datasets": datasets.available(cls.name, data_dir, cls.data_package)}
 
 
 def total_loglike(values, n):

@@ -1,16 +1,35 @@
 """The plugin registry: plugins from the `nsifit.likelihoods` entry-point group, by name.
 
-Built-in plugins (package `nsifit_likelihoods`) and plugins of other packages register the
-same way; `build` instantiates the ones a model or config asks for.
+Built-in plugins (package `nsifit_likelihoods`, distribution `nsifit`) and plugins of other packages
+register the same way. The DEFAULT set -- what a config without `likelihoods:` and `nsifit eval`
+without `--likelihoods` use -- is explicit: the built-in plugins that apply to the model, plus
+third-party plugins only when the environment variable NSIFIT_PLUGINS says so:
+
+    NSIFIT_PLUGINS=builtin        (or unset) built-in plugins only
+    NSIFIT_PLUGINS=all            every installed plugin
+    NSIFIT_PLUGINS=name1,name2    the built-in plugins plus these third-party ones
+
+A third-party plugin named in a config (or in --likelihoods) is always used. The chosen list is
+written into the run's config (and its sources into the run file's `plugins` attribute), so a
+run never depends on what happens to be installed. A plugin that fails to load is reported with
+one warning naming it and left out of the default set; naming it explicitly is an error.
 """
 
 import functools
+import os
+import warnings
 from importlib.metadata import entry_points
 
 from nsifit.errors import ConfigError, NsifitError, unknown
 from nsifit.plugins.base import Likelihood
 
 ENTRY_POINT_GROUP = "nsifit.likelihoods"
+PLUGINS_ENV = "NSIFIT_PLUGINS"
+BUILTIN_MODULE = "nsifit_likelihoods"
+
+
+class PluginWarning(UserWarning):
+    """A plugin could not be loaded (it is left out) or returned unusable values."""
 
 
 @functools.lru_cache(maxsize=1)
@@ -23,27 +42,80 @@ def registry():
     return sorted(_entry_points())
 
 
-def get_plugin_class(name):
+def is_builtin(name):
+    ep = _entry_points().get(name)
+    return ep is not None and ep.value.split(":")[0].split(".")[0] == BUILTIN_MODULE
+
+
+def source(name):
+    """Where a plugin comes from: 'module:Class (distribution version)'."""
+    ep = _entry_points()[name]
+    dist = getattr(ep, "dist", None)
+    origin = f"{dist.metadata['Name']} {dist.version}" if dist is not None else "unknown distribution"
+    return f"{ep.value} ({origin})"
+
+
+def _load(name):
     eps = _entry_points()
-    if name not in eps:
-        raise NsifitError(unknown("likelihood", name, eps or ["(none installed)"]))
     try:
         cls = eps[name].load()
     except Exception as err:  # a broken third-party plugin must not hide behind a traceback
-        raise NsifitError(f"likelihood '{name}' ({eps[name].value}) failed to load: {err}") from None
+        raise NsifitError(f"likelihood '{name}' ({eps[name].value}) failed to load: "
+                          f"{type(err).__name__}: {err}") from None
     if not (isinstance(cls, type) and issubclass(cls, Likelihood)):
         raise NsifitError(f"entry point '{name}' ({eps[name].value}) is not a Likelihood subclass")
     return cls
 
 
+def get_plugin_class(name):
+    eps = _entry_points()
+    if name not in eps:
+        raise NsifitError(unknown("likelihood", name, eps or ["(none installed)"]))
+    return _load(name)
+
+
+def _selected_third_party():
+    setting = os.environ.get(PLUGINS_ENV, "builtin").strip()
+    if setting in ("", "builtin"):
+        return []
+    third = [n for n in registry() if not is_builtin(n)]
+    if setting == "all":
+        return third
+    names = [n.strip() for n in setting.split(",") if n.strip()]
+    for name in names:
+        if name not in _entry_points():
+            raise ConfigError(f"{PLUGINS_ENV}: " + unknown("likelihood", name, registry() or ["(none)"]))
+    return [n for n in names if not is_builtin(n)]
+
+
+def loadable(names):
+    """The plugins of `names` that load; one PluginWarning per plugin that does not."""
+    out = []
+    for name in names:
+        try:
+            get_plugin_class(name)
+        except NsifitError as err:
+            warnings.warn(f"{err}; left out", PluginWarning, stacklevel=2)
+            continue
+        out.append(name)
+    return out
+
+
+def default_names(model_name):
+    """The default plugin set for a model (see the module docstring), in registry order."""
+    chosen = set(_selected_third_party())
+    names = [n for n in registry() if is_builtin(n) or n in chosen]
+    return [n for n in loadable(names) if get_plugin_class(n).applies_to(model_name)]
+
+
 def build(model_name, names=None, options=None, data_dir=None):
-    """Instantiate plugins: `names=None` -> every plugin that applies to the model."""
+    """Instantiate plugins: `names=None` -> the default set for the model."""
     options = dict(options or {})
     for key in options:
         if key not in _entry_points():
             raise ConfigError(unknown("likelihood in options", key, registry()))
     if names is None:
-        names = [n for n in registry() if get_plugin_class(n).applies_to(model_name)]
+        names = default_names(model_name)
     unused = [key for key in options if key not in names]
     if unused:
         raise ConfigError(f"options given for likelihood '{unused[0]}', which is not evaluated "

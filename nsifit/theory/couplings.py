@@ -1,7 +1,7 @@
 """The general-charge Z': every model maps its parameters onto this record.
 
 The Z' couples to a charged fermion f with the vector coupling (DESIGN.md sect. 2,
-seed 000 eqs. 3-4)
+Bernal and Farzan eqs. 3-4)
 
     g_f(q^2) = e * epsilon(q^2) * Q_f + g_zp * X_f,
 
@@ -30,7 +30,7 @@ class Couplings:
     epsilon_of_q2:  epsilon as a function of (q2_mev2, couplings) when it runs
                     (loop-induced mixing); None when it is constant. It may return a complex
                     array: above a pair threshold the loop has an absorptive part.
-    c_phi, m_phi_mev, lambda_phi_e: the scalar phi of seed 000 (c_phi = 0 and
+    c_phi, m_phi_mev, lambda_phi_e: the scalar phi of Bernal and Farzan (c_phi = 0 and
                     m_phi = nan where there is no phi).
     quark_alignment: 'down' or 'up', which left-handed quark rotation carries the CKM
                     matrix (the model setting; nsifit.physics.quark_mixing). It decides
@@ -111,5 +111,5 @@ class Couplings:
 
     @property
     def g_phi(self):
-        """The Z'-phi coupling c_phi * g_zp (seed 000 eq. 22); 0 without phi."""
+        """The Z'-phi coupling c_phi * g_zp (Bernal and Farzan eq. 22); 0 without phi."""
         return self.c_phi * self.g_zp

@@ -108,7 +108,7 @@ observable("epsilon", "kinetic mixing at q^2 = 0 (derived when tan_eta is given)
     lambda c, o: c.epsilon)
 observable("epsilon_on_shell", "kinetic mixing at q^2 = m_zp^2 (complex above a loop threshold)")(
     lambda c, o: c.epsilon_on_shell)
-observable("g_mu", "Z' vector coupling to the muon, seed 000 eq. 19", reported=True)(
+observable("g_mu", "Z' vector coupling to the muon, Bernal and Farzan eq. 19", reported=True)(
     lambda c, o: c.vector("mu"))
 for _f in ("e", "u", "d", "p", "n"):
     observable(f"g_{_f}", f"Z' vector coupling to {_f} at q^2 = 0")(
@@ -118,9 +118,9 @@ for _f in ("e", "mu", "u", "d", "p", "n"):
                "mixing has an absorptive part: rates use |g|^2)")(
         lambda c, o, f=_f: c.vector(f, on_shell=True))
 observable("g_nu", "Z' couplings to the left-handed neutrinos, (n, 3, 3) flavour basis")(lambda c, o: c.g_nu)
-observable("g_nu_mumu", "Z' coupling to left-handed nu_mu (seed 000 eq. 32 bounds it)")(
+observable("g_nu_mumu", "Z' coupling to left-handed nu_mu (Bernal and Farzan eq. 32 bounds it)")(
     lambda c, o: c.g_nu[:, 1, 1])
-observable("g_phi", "Z'-phi coupling c_phi g_zp, seed 000 eq. 22")(lambda c, o: c.g_phi)
+observable("g_phi", "Z'-phi coupling c_phi g_zp, Bernal and Farzan eq. 22")(lambda c, o: c.g_phi)
 observable("m_zp_mev", "Z' mass", unit="MeV")(lambda c, o: c.m_zp_mev)
 
 # --- NSI (contact limit, global-fit convention unless _seed) ---------------------------------
@@ -131,15 +131,15 @@ for _f in ("e", "u", "d", "p", "n"):
         observable(_name, f"NSI eps^{_f}_{_ab}, contact limit, global-fit convention (nsi.nsi_matrix)",
                    reported=True)(
             lambda c, o, f=_f, i=_i: nsi.nsi_matrix(c.g_nu, c.vector(f), c.m_zp_mev)[:, i, i])
-        observable(f"{_name}_seed", f"NSI eps^{_f}_{_ab} in seed 000's convention (half)")(
+        observable(f"{_name}_seed", f"NSI eps^{_f}_{_ab} in Bernal and Farzan's convention (half)")(
             lambda c, o, n=_name: nsi.to_seed_convention(o[n]))
 for _ab, _sfx in (("mumu", ""), ("tautau", "_tautau")):
     observable(f"eps_medium{_sfx}", f"eps^medium_{_ab} at the solar centre (N_n/N_p = 0.54), "
-               "seed 000 eq. 13, global-fit convention", reported=True)(
+               "Bernal and Farzan eq. 13, global-fit convention", reported=True)(
         lambda c, o, s=_sfx: nsi.eps_medium(o[f"eps_e{s}"], o[f"eps_p{s}"], o[f"eps_n{s}"]))
-    observable(f"eps_medium{_sfx}_seed", f"eps^medium_{_ab} in seed 000's convention")(
+    observable(f"eps_medium{_sfx}_seed", f"eps^medium_{_ab} in Bernal and Farzan's convention")(
         lambda c, o, s=_sfx: nsi.to_seed_convention(o[f"eps_medium{s}"]))
-observable("tan_eta", "eps_n/eps_p = g_n/g_p, seed 000 eq. 11 (nan where both vanish)", reported=True)(
+observable("tan_eta", "eps_n/eps_p = g_n/g_p, Bernal and Farzan eq. 11 (nan where both vanish)", reported=True)(
     lambda c, o: _ratio(c.vector("n"), c.vector("p")))
 
 
@@ -175,7 +175,7 @@ observable("br_inv", "Br(Z' -> nu nu-bar), all flavours", reported=True)(
     lambda c, o: sum(o["branching_ratios"][ch] for ch in widths.INVISIBLE))
 observable("ctau_cm", "Z' proper decay length c tau", unit="cm", reported=True)(
     lambda c, o: widths.ctau_cm(o["gamma_total_mev"]))
-observable("zp_decay_length_30gev_cm", "Z' lab decay length at E = 30 GeV (seed 000 eq. 25)",
+observable("zp_decay_length_30gev_cm", "Z' lab decay length at E = 30 GeV (Bernal and Farzan eq. 25)",
            unit="cm")(
     lambda c, o: widths.lab_decay_length_cm(o["gamma_total_mev"], c.m_zp_mev,
                                             phi_sector.SEED_REFERENCE_ENERGY_MEV))
@@ -184,24 +184,24 @@ observable("zp_decay_length_30gev_cm", "Z' lab decay length at E = 30 GeV (seed 
 observable("pi0_epsilon_eff", "dark-photon epsilon with the same pi0 -> gamma Z' rate: g_p(m_zp^2)/e, "
            "an amplitude ratio (complex where the on-shell mixing is; rate ~ |.|^2) "
            "(meson.pi0_effective_epsilon)")(lambda c, o: meson.pi0_effective_epsilon(c))
-observable("pi0_epsilon_eff_seed", "as pi0_epsilon_eff with seed 000's (q_u^2 + q_d^2) combination")(
+observable("pi0_epsilon_eff_seed", "as pi0_epsilon_eff with Bernal and Farzan's (q_u^2 + q_d^2) combination")(
     lambda c, o: meson.pi0_effective_epsilon(c, "seed"))
 observable("c9", "b -> s mu mu Wilson coefficient in the contact limit (flavour.c9_bsmumu)")(
     lambda c, o: flavour.c9_bsmumu(c.g_zp, c.charge("b") - c.charge("d"), c.m_zp_mev,
                                    g_mu=c.vector("mu")))
-observable("c9_seed", "C9 as seed 000 eq. 37 prints it (its normalisation, g_mu = g_zp X_mu)")(
+observable("c9_seed", "C9 as Bernal and Farzan eq. 37 prints it (its normalisation, g_mu = g_zp X_mu)")(
     lambda c, o: flavour.c9_bsmumu(c.g_zp, c.charge("b") - c.charge("d"), c.m_zp_mev,
                                    x_mu=c.charge("mu"), convention="seed"))
-observable("white_dwarf_gev2", "seed 000 eq. 35 left-hand side", unit="GeV^-2")(
+observable("white_dwarf_gev2", "Bernal and Farzan eq. 35 left-hand side", unit="GeV^-2")(
     lambda c, o: astro.white_dwarf_quantity_gev2(c.g_zp, c.epsilon, c.m_zp_mev))
 observable("g_phi_min_prompt", "c_phi g_zp needed for a 0.9 cm Z' decay length at 30 GeV, "
-           "seed 000 eq. 26")(
+           "Bernal and Farzan eq. 26")(
     lambda c, o: phi_sector.min_g_phi_for_prompt_decay(c.m_zp_mev, c.m_phi_mev))
-observable("phi_decay_length_30gev_cm", "phi -> ee lab decay length at 30 GeV (seed 000 eq. 25)",
+observable("phi_decay_length_30gev_cm", "phi -> ee lab decay length at 30 GeV (Bernal and Farzan eq. 25)",
            unit="cm")(
     lambda c, o: phi_sector.phi_decay_length_cm(c.lambda_phi_e, c.m_phi_mev,
                                                 phi_sector.SEED_REFERENCE_ENERGY_MEV))
-observable("lambda_portal", "portal coupling lambda of seed 000 eq. 31 (sin beta = 1e-3, "
+observable("lambda_portal", "portal coupling lambda of Bernal and Farzan eq. 31 (sin beta = 1e-3, "
            "m_Phi0 = 400 GeV)")(lambda c, o: phi_sector.lambda_portal(c.g_phi, c.m_zp_mev))
 observable("m_phi_mev", "phi mass (nan without phi)", unit="MeV")(lambda c, o: c.m_phi_mev)
 

@@ -12,7 +12,7 @@ B_MINUS_L = {"e": -1.0, "mu": -1.0, "tau": -1.0,
 class BMinusL(Model):
     name = "b_minus_l"
     description = "gauged B-L: X = 1/3 for quarks, -1 for leptons and (left-handed) neutrinos"
-    reference = "reference model of NA64 (PRL 123 (2019) 121801) and seed 000 sect. 3"
+    reference = "reference model of NA64 (PRL 123 (2019) 121801) and Bernal and Farzan sect. 3"
     parameters = (M_ZP, G_ZP)
 
     def _couplings(self, p):

@@ -215,7 +215,7 @@ EPSILON = Parameter("epsilon", "kinetic mixing with the photon", latex=r"\epsilo
 QUARK_ALIGNMENT = Setting(
     "quark_alignment", "down",
     "which left-handed quark rotation carries the CKM matrix (nsifit.physics.quark_mixing): 'down' "
-    "(V_dL = V_CKM, seed 000's choice: tree-level d_i -> d_j Z', K and B decays) or 'up' (V_uL = V_CKM^dag: "
+    "(V_dL = V_CKM, Bernal and Farzan's choice: tree-level d_i -> d_j Z', K and B decays) or 'up' (V_uL = V_CKM^dag: "
     "flavour change among u, c, t only); irrelevant for generation-universal quark charges",
     choices=("down", "up"))
 
@@ -231,5 +231,5 @@ def phi_sector(p):
 
 
 def default_lambda_phi_e(m_phi_mev):
-    """phi-electron Yukawa for tau_phi ~ 1e-14 s: 4e-4 (10 MeV/m_phi)^(1/2), seed 000 after eq. 30."""
+    """phi-electron Yukawa for tau_phi ~ 1e-14 s: 4e-4 (10 MeV/m_phi)^(1/2), Bernal and Farzan after eq. 30."""
     return 4.0e-4 * np.sqrt(10.0 / m_phi_mev)

@@ -1,4 +1,4 @@
-"""Seed 004: gauged L_mu - L_tau; kinetic mixing from the mu and tau loops or free."""
+"""Gninenko and Gorbunov: gauged L_mu - L_tau; kinetic mixing from the mu and tau loops or free."""
 
 import numpy as np
 
@@ -20,7 +20,7 @@ class LmuMinusLtau(Model):
     name = "lmu_minus_ltau"
     description = ("U(1) of L_mu - L_tau: X = +1 for mu, nu_mu and -1 for tau, nu_tau; kinetic mixing "
                    "from the mu/tau loop at each q^2 (or a free constant epsilon)")
-    reference = ("seed 004 eq. 1; loop mixing: e g/(12 pi^2) ln(m_tau^2/m_mu^2) at q^2 = 0, complex above "
+    reference = ("Gninenko and Gorbunov eq. 1; loop mixing: e g/(12 pi^2) ln(m_tau^2/m_mu^2) at q^2 = 0, complex above "
                  "q^2 = 4 m_mu^2 on shell (nsifit.physics.mixing)")
     parameters = (M_ZP, G_ZP, FREE_EPSILON)
 

@@ -1,4 +1,4 @@
-"""Seed 000: gauged L_mu + L_tau - c (B1 + B2) - 2 (1 - c) B3 with kinetic mixing."""
+"""Bernal and Farzan: gauged L_mu + L_tau - c (B1 + B2) - 2 (1 - c) B3 with kinetic mixing."""
 
 import numpy as np
 
@@ -15,26 +15,26 @@ from nsifit.theory.models.base import (
     phi_sector,
 )
 
-C = Parameter("c", "baryon-charge parameter of the first two generations (seed 000 eq. 2)", latex="c")
-TAN_ETA = Parameter("tan_eta", "eps_n/eps_p; fixes epsilon through seed 000 eq. 11",
+C = Parameter("c", "baryon-charge parameter of the first two generations (Bernal and Farzan eq. 2)", latex="c")
+TAN_ETA = Parameter("tan_eta", "eps_n/eps_p; fixes epsilon through Bernal and Farzan eq. 11",
                     latex=r"\tan\eta")
-C_PHI = Parameter("c_phi", "U(1) charge of the scalar phi (seed 000 eq. 22)", latex=r"c_\phi",
+C_PHI = Parameter("c_phi", "U(1) charge of the scalar phi (Bernal and Farzan eq. 22)", latex=r"c_\phi",
                   optional=True)
 M_PHI = Parameter("m_phi", "mass of the scalar phi", unit="MeV", latex=r"m_\phi", positive=True,
                   optional=True)
-LAMBDA_PHI_E = Parameter("lambda_phi_e", "phi-electron Yukawa (seed 000 eq. 30); default gives "
+LAMBDA_PHI_E = Parameter("lambda_phi_e", "phi-electron Yukawa (Bernal and Farzan eq. 30); default gives "
                          "tau_phi ~ 1e-14 s", latex=r"\lambda_{\phi e}", positive=True, optional=True)
 
 
 def epsilon_from_tan_eta(tan_eta, c, g_zp):
-    """Seed 000 eq. 11 solved for epsilon: e eps = c g_zp (1 - 1/tan_eta)."""
+    """Bernal and Farzan eq. 11 solved for epsilon: e eps = c g_zp (1 - 1/tan_eta)."""
     return c * g_zp * (1.0 - 1.0 / tan_eta) / E_CHARGE
 
 
 class MuTauBaryon(Model):
     name = "mutau_baryon"
     description = "U(1) of L_mu + L_tau - c(B1+B2) - 2(1-c)B3 with kinetic mixing; optional scalar phi"
-    reference = "seed 000 (NSI with arbitrary u/d ratio), eqs. 2-4, 22-23"
+    reference = "Bernal and Farzan (NSI with arbitrary u/d ratio), eqs. 2-4, 22-23"
     parameters = (M_ZP, G_ZP, C, EPSILON, TAN_ETA, C_PHI, M_PHI, LAMBDA_PHI_E)
     alternatives = (("epsilon", "tan_eta"),)
     together = (("c_phi", "m_phi"),)
@@ -45,10 +45,10 @@ class MuTauBaryon(Model):
             raise ParameterError("model 'mutau_baryon': parameter 'lambda_phi_e' needs c_phi and m_phi")
         if "tan_eta" in p:
             if np.any(p["tan_eta"] == 0):
-                raise ParameterError("parameter 'tan_eta' must be non-zero (seed 000 eq. 11 divides by it)")
+                raise ParameterError("parameter 'tan_eta' must be non-zero (Bernal and Farzan eq. 11 divides by it)")
             if np.any(p["c"] * p["g_zp"] == 0):
                 raise ParameterError("parameter 'tan_eta' fixes epsilon only for c != 0 and g_zp != 0 "
-                                     "(seed 000 eq. 11); give epsilon instead")
+                                     "(Bernal and Farzan eq. 11); give epsilon instead")
             p = dict(p, epsilon=epsilon_from_tan_eta(p["tan_eta"], p["c"], p["g_zp"]))
         return p
 
