@@ -4,7 +4,6 @@ import sys
 from pathlib import Path
 
 from nsifit.errors import ConfigError
-from nsifit.plots.figures import figure_format
 
 FIGURE_DIRS = (Path.cwd() / "examples" / "figures",
                Path(__file__).resolve().parents[2] / "examples" / "figures")
@@ -39,6 +38,7 @@ def find_config(name):
 def cmd_bounds(args):
     from nsifit import bounds
     from nsifit.plots import bounds as bounds_plot
+    from nsifit.plots.figures import figure_format
     if args.grid is not None and args.grid < 2:
         raise ConfigError(f"--grid must be >= 2, got {args.grid}")
     path = find_config(args.config)

@@ -1,11 +1,5 @@
 """`nsifit run`: sample a config with emcee into HDF5 (resumable), then a corner plot beside it."""
 
-from importlib import resources
-
-import yaml
-
-from nsifit import api
-
 QUICKSTART = "quickstart.yaml"
 
 
@@ -28,10 +22,14 @@ def register(sub):
 
 def quickstart_path():
     """The quickstart config shipped with the package (examples/quickstart.yaml in the repository)."""
+    from importlib import resources
     return resources.files("nsifit.examples").joinpath(QUICKSTART)
 
 
 def cmd_run(args):
+    import yaml
+
+    from nsifit import api
     source = args.config or yaml.safe_load(quickstart_path().read_text())
     run = api.run(source, output=args.output, steps=args.steps, walkers=args.walkers, seed=args.seed,
                   pool=args.pool, converge=args.converge, max_steps=args.max_steps, resume=args.resume,

@@ -2,9 +2,6 @@
 
 import json
 
-from nsifit import api
-from nsifit.cli.common import jsonable
-
 
 def register(sub):
     p = sub.add_parser("summary", help="medians, 68/95%% intervals or limits, best fit, tau, ESS")
@@ -14,6 +11,8 @@ def register(sub):
 
 
 def cmd_summary(args):
+    from nsifit import api
+    from nsifit.cli.common import jsonable
     s = api.Run(args.output).summary()
     if args.json:
         print(json.dumps(jsonable(s), indent=2))
