@@ -130,3 +130,54 @@ def test_sampling_mpi_two_ranks_equal_serial(toy_site, tmp_path):
     assert done.returncode == 0, done.stderr
     serial = sample(tmp_path, "s.h5", steps=20).get_chain()
     np.testing.assert_allclose(read_run(tmp_path / "mpi.h5").chain, serial, rtol=1e-12, atol=0)
+
+
+def test_sampling_ess_target_stops_when_reached(toy_site, tmp_path, monkeypatch):
+    """sampler.ess: checks every ~10% of the steps so far (>= 50), stops at the first check where
+    every ESS >= the target and N >= 50 tau, well before max_steps."""
+    from nsifit.inference.samplers import ensemble
+    checks = []
+    real = ensemble.target_reached
+
+    def spy(chain, *args):
+        out = real(chain, *args)
+        checks.append((len(chain), out[0]))
+        return out
+    monkeypatch.setattr(ensemble, "target_reached", spy)
+    cfg = load_config(toy.config(steps=100, ess=2000, max_steps=20_000))
+    backend, diag = run(cfg, Posterior(cfg), tmp_path / "e.h5")
+    assert diag["converged"] and min(diag["ess"]) >= 2000 and diag["steps"] >= 50 * max(diag["tau"])
+    assert diag["ess_target"] == 2000 and not diag["warnings"]
+    steps = [n for n, _ in checks]
+    assert steps[0] == 100 and checks[-1] == (backend.iteration, True)
+    assert not any(reached for _, reached in checks[:-1])
+    assert all(b - a == max(50, a // 10) for a, b in zip(steps[:-1], steps[1:]))
+    assert backend.iteration < 20_000
+
+
+def test_sampling_ess_resume_continues_toward_the_stored_target(toy_site, tmp_path):
+    """A run capped before its ESS target; `--resume` with the cap raised continues, and one without
+    any target keeps the stored one; the resumed chain is the uninterrupted chain."""
+    cfg = load_config(toy.config(steps=100, ess=2000, max_steps=300))
+    backend, diag = run(cfg, Posterior(cfg), tmp_path / "r.h5")
+    assert backend.iteration == 300 and not diag["converged"]
+    assert any(w.startswith("ESS target 2000 not reached") for w in diag["warnings"])
+    plain = load_config(toy.config(steps=100))                        # no target given: the stored one
+    backend, diag = run(plain, Posterior(plain), tmp_path / "r.h5", resume=True)
+    assert backend.iteration == 300 and diag["ess_target"] == 2000     # at the stored cap already
+    raised = load_config(toy.config(steps=100, ess=2000, max_steps=20_000))
+    backend, diag = run(raised, Posterior(raised), tmp_path / "r.h5", resume=True)
+    assert diag["converged"] and min(diag["ess"]) >= 2000
+    whole = sample(tmp_path, "w.h5", steps=backend.iteration).get_chain()
+    assert np.array_equal(read_run(tmp_path / "r.h5").chain, whole)
+
+
+def test_sampling_cli_ess_flag_reports_tau_ess_per_parameter(toy_site, tmp_path, capsys):
+    path = tmp_path / "cfg.yaml"
+    path.write_text(yaml.safe_dump(toy.config(steps=100)))
+    assert cli.main(["run", str(path), "-o", str(tmp_path / "c.h5"), "--no-plot", "--ess", "1000"]) == 0
+    out = capsys.readouterr().out
+    assert "target ESS >= 1000 and N >= 50 tau: met" in out
+    lines = {line.split()[0]: line.split()[1:] for line in out.splitlines() if line.startswith("  m_zp")
+             or line.startswith("  epsilon")}
+    assert set(lines) == {"m_zp", "epsilon"} and all(float(v[2]) >= 1000 for v in lines.values())

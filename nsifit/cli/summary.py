@@ -1,4 +1,8 @@
-"""`nsifit summary`: medians, credible intervals (or limits), best fit, chi^2 per plugin, convergence."""
+"""`nsifit summary`: medians, credible intervals (or limits), best fit, chi^2 per plugin, convergence.
+
+Intervals: equal-tailed for a unimodal marginal, a one-sided limit where it piles up at a prior
+edge, the highest-density regions (disjoint intervals joined by 'u') for a multimodal one.
+"""
 
 import json
 
@@ -26,6 +30,8 @@ def cmd_summary(args):
         if p["limit"]:
             kind = "<" if p["limit"]["type"] == "upper" else ">"
             i68, i95 = f"{kind} {p['limit']['cl68']:.4g}", f"{kind} {p['limit']['cl95']:.4g}"
+        elif p["multimodal"]:
+            i68, i95 = (" u ".join("[{:.3g}, {:.3g}]".format(*iv) for iv in p[key]) for key in ("hdi_68", "hdi_95"))
         else:
             i68 = "[{:.4g}, {:.4g}]".format(*p["interval_68"])
             i95 = "[{:.4g}, {:.4g}]".format(*p["interval_95"])

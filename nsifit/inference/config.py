@@ -23,7 +23,7 @@ TOP_KEYS = ("model", "params", "likelihoods", "sampler", "output", "profile", "d
 PRIORS = ("uniform", "log-uniform", "gaussian", "fixed")
 PARAM_KEYS = ("prior", "min", "max", "mean", "sigma", "value", "ref", "latex")
 SAMPLER_DEFAULTS = {"walkers": 128, "steps": 2000, "seed": None, "pool": "vectorized", "moves": "de-mix",
-                    "chunk_size": None, "converge": False, "tau_factor": 50.0, "max_steps": None,
+                    "chunk_size": None, "ess": None, "converge": False, "tau_factor": 50.0, "max_steps": None,
                     "flush_steps": 100, "flush_seconds": 10.0, "progress": True}
 POOL_PATTERN = re.compile(r"^(vectorized|serial|mpi|processes(:[1-9][0-9]*)?)$")
 POOL_CHOICES = "vectorized, serial, processes[:N], mpi"
@@ -307,7 +307,7 @@ def _sampler(raw):
             out[key] = _number(f"sampler.{key}", out[key], integer=True)
             if out[key] < (0 if key == "seed" else 1):
                 _fail(f"sampler.{key}", f"must be >= {0 if key == 'seed' else 1}, got {out[key]}")
-    for key in ("tau_factor", "flush_seconds"):
+    for key in ("tau_factor", "flush_seconds") + (("ess",) if out["ess"] is not None else ()):
         out[key] = _number(f"sampler.{key}", out[key])
         if out[key] <= 0:
             _fail(f"sampler.{key}", f"must be > 0, got {out[key]:g}")
@@ -322,8 +322,11 @@ def _sampler(raw):
     if out["chunk_size"] is not None and parse_pool(out["pool"])[0] not in ("processes", "mpi"):
         _fail("sampler.chunk_size", f"applies only to pool processes or mpi, not '{out['pool']}' "
               "(conflicting choices)")
-    if out["max_steps"] is not None and not out["converge"]:
-        _fail("sampler.max_steps", "is the cap of 'converge: true'; set converge or use 'steps'")
-    if out["converge"] and out["max_steps"] is not None and out["max_steps"] < out["steps"]:
-        _fail("sampler.max_steps", f"({out['max_steps']}) must be >= steps ({out['steps']})")
+    targeted = out["ess"] is not None or out["converge"]
+    if out["max_steps"] is not None and not targeted:
+        _fail("sampler.max_steps", "is the cap of a run with a target ('ess: N' or 'converge: true'); "
+              "set one or use 'steps'")
+    if targeted and out["max_steps"] is not None and out["max_steps"] < out["steps"]:
+        _fail("sampler.max_steps", f"({out['max_steps']}) must be >= steps ({out['steps']}, the minimum "
+              "number of steps of a run with a target)")
     return out

@@ -36,8 +36,7 @@ def _velocity(m_mev, m_daughter_mev):
     """beta = sqrt(1 - 4 m_d^2/m^2) above threshold, 0 below (and for a massless or absent parent)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         x = 1.0 - 4.0 * np.asarray(m_daughter_mev, float) ** 2 / np.asarray(m_mev, float) ** 2
-    x = np.nan_to_num(x, nan=-1.0)
-    return np.sqrt(np.clip(x, 0.0, None))
+    return np.sqrt(np.where(x > 0.0, x, 0.0))         # nan (0/0, nan masses) -> 0, like below threshold
 
 
 def width_vector_to_fermions(g_f, m_mev, m_f_mev, n_colours=1):
@@ -47,7 +46,7 @@ def width_vector_to_fermions(g_f, m_mev, m_f_mev, n_colours=1):
 
 
 def _gs_momentum(s):
-    return np.sqrt(np.clip(s / 4 - M_PI_CHARGED_MEV ** 2, 0, None))
+    return np.sqrt(np.maximum(s / 4 - M_PI_CHARGED_MEV ** 2, 0.0))
 
 
 def _gs_h(s):
@@ -141,7 +140,7 @@ def ctau_cm(gamma_mev):
 
 def lab_decay_length_cm(gamma_mev, m_mev, energy_mev):
     """Mean lab-frame decay length beta gamma c tau = (p/m) c tau [cm] at energy E."""
-    p = np.sqrt(np.clip(np.asarray(energy_mev, float) ** 2 - np.asarray(m_mev, float) ** 2, 0, None))
+    p = np.sqrt(np.maximum(np.asarray(energy_mev, float) ** 2 - np.asarray(m_mev, float) ** 2, 0.0))
     return p / m_mev * ctau_cm(gamma_mev)
 
 

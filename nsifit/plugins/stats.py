@@ -32,7 +32,7 @@ def one_sided_gaussian(rate_over_limit):
     s_90 = 1.2816 sigma_s, so log L = -(1.2816 * rate/limit)^2 / 2: Delta chi^2 = 1.64
     on the limit. Negative rates are not physical here and count as zero signal.
     """
-    ratio = np.clip(np.asarray(rate_over_limit), 0.0, None)
+    ratio = np.maximum(np.asarray(rate_over_limit), 0.0)
     return -0.5 * (ONE_SIDED_Z90 * ratio) ** 2
 
 
@@ -58,7 +58,7 @@ def lower_bound(x, bound, width):
     a continuous derivative. For bounds on a scale quantity pass logarithms (then w is
     a relative width).
     """
-    distance = np.clip(bound + 2.0 * width - np.asarray(x, dtype=float), 0.0, None)
+    distance = np.maximum(bound + 2.0 * width - np.asarray(x, dtype=float), 0.0)
     return 0.0 - 0.5 * (distance / width) ** 2      # 0.0 - ...: +0.0 (not -0.0) when allowed
 
 

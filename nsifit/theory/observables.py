@@ -50,6 +50,9 @@ class ObservableSet:
         return self.couplings.n
 
     def __getitem__(self, name):
+        value = self._values.get(name)
+        if value is not None:
+            return value
         if name not in self._values:
             if name not in REGISTRY:
                 raise NsifitError(unknown("observable", name, REGISTRY))

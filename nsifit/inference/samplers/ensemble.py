@@ -21,13 +21,18 @@ from tqdm import tqdm
 from nsifit.errors import ConfigError
 from nsifit.inference.config import parse_pool
 from nsifit.inference.parallel import open_pool
-from nsifit.inference.samplers.diagnostics import diagnostics, estimate_tau
+from nsifit.inference.samplers.diagnostics import (
+    diagnostics,
+    estimate_tau,
+    target_reached,
+)
 from nsifit.inference.samplers.moves import ensemble_moves
 from nsifit.io.runfile import H5Backend, read_run
 
 INIT_ATTEMPTS = 100
-NON_STATISTICAL = {"sampler": ("steps", "converge", "tau_factor", "max_steps", "pool", "chunk_size",
+NON_STATISTICAL = {"sampler": ("steps", "ess", "converge", "tau_factor", "max_steps", "pool", "chunk_size",
                                "flush_steps", "flush_seconds", "progress"), "output": None}
+TARGET_KEYS = ("ess", "converge", "max_steps")     # a resume keeps the stored run's target unless given
 
 
 def _rows(posterior, x):
@@ -103,6 +108,17 @@ def _check_resume(run, config, posterior, force):
                           f"config asks for {(config.sampler['walkers'], posterior.ndim)}")
 
 
+def _inherit_target(run, s):
+    """--resume without a target keeps the stored run's (ess, converge, max_steps): it continues
+    toward the same target; a target given now replaces it."""
+    stored = (yaml.safe_load(str(run.attrs["config_yaml"])) or {}).get("sampler", {})
+    if converging(s):
+        return
+    for key in TARGET_KEYS:
+        if stored.get(key) not in (None, False):
+            s[key] = stored[key]
+
+
 def run(config, posterior, output=None, resume=False, force=False, progress=None):
     """Run (or resume to the requested total) and return (backend, diagnostics)."""
     s = config.sampler
@@ -118,6 +134,7 @@ def run(config, posterior, output=None, resume=False, force=False, progress=None
             previous = read_run(output)
             if s["seed"] is None:
                 s["seed"] = int(previous.attrs["seed"])
+            _inherit_target(previous, s)
             _check_resume(previous, config, posterior, force)
         elif output.exists() and not force:
             raise ConfigError(f"output {output} exists; use --resume to continue it or --force to overwrite")
@@ -139,43 +156,58 @@ def run(config, posterior, output=None, resume=False, force=False, progress=None
                                         moves=ensemble_moves(s["moves"]))
         with backend:
             _advance(sampler, state, s, progress if progress is not None else s["progress"])
-        return backend, diagnostics(backend.get_chain(), backend.accepted, s["tau_factor"])
+        return backend, diagnostics(backend.get_chain(), backend.accepted, s["tau_factor"], posterior.names,
+                                    [(p.lower, p.upper) for p in posterior.sampled], s.get("ess"))
     finally:
         pool.close()
 
 
-def _targets(s):
-    """Successive total step counts: `steps`, then (converge) fixed checkpoints up to max_steps."""
-    yield s["steps"]
-    if s["converge"]:
-        cap = s["max_steps"] or 10 * s["steps"]
-        every = max(100, s["steps"] // 10)
-        yield from range(s["steps"] + every, cap, every)
-        yield cap
+CHECK_FRACTION = 0.1       # with a target: check every 10% of the steps so far ...
+MIN_CHECK_STEPS = 50       # ... but not more often than every 50 steps
+
+
+def converging(s):
+    """True when the run stops on a target (sampler.ess or converge) instead of at `steps`."""
+    return s.get("ess") is not None or bool(s.get("converge"))
+
+
+def step_cap(s):
+    """The most steps a run may take: `steps` without a target, else max_steps (default 10 x steps)."""
+    if not converging(s):
+        return s["steps"]
+    return max(s["max_steps"] or 10 * s["steps"], s["steps"])
 
 
 def _advance(sampler, state, s, show):
+    """Sample to `steps`; with a target, go on in stages of ~10% of the steps so far until every
+    parameter has ESS >= sampler.ess and the chain is >= tau_factor tau long, or max_steps.
+    Returns the last check: {'reached', 'tau', 'ess'} (None without a target)."""
     backend = sampler.backend
+    cap = step_cap(s)
     bar = tqdm(total=s["steps"], initial=backend.iteration, unit="step", dynamic_ncols=True,
                disable=not (show and sys.stderr.isatty()))
-    last_info = 0.0
+    last_info, target, check = 0.0, s["steps"], None
     try:
-        for target in _targets(s):
-            if backend.iteration >= target:
-                continue
-            if target > s["steps"]:
-                tau = estimate_tau(backend.get_chain())
-                if np.all(np.isfinite(tau)) and backend.iteration > s["tau_factor"] * tau.max():
-                    break
-                bar.total = target
-            for new_state in sampler.sample(state, iterations=target - backend.iteration, progress=False):
-                state = new_state
-                bar.update(1)
-                if bar.disable or time.monotonic() - last_info < 2.0:
-                    continue
-                last_info = time.monotonic()
-                tau = estimate_tau(backend.get_chain()) if backend.iteration >= 50 else [np.nan]
-                bar.set_postfix(acc=f"{np.mean(backend.accepted) / backend.iteration:.2f}",
-                                tau=f"{np.max(tau):.0f}")
+        while True:
+            if backend.iteration < target:
+                bar.total = max(bar.total, target)
+                for new_state in sampler.sample(state, iterations=target - backend.iteration, progress=False):
+                    state = new_state
+                    bar.update(1)
+                    if bar.disable or time.monotonic() - last_info < 2.0:
+                        continue
+                    last_info = time.monotonic()
+                    tau = estimate_tau(backend.get_chain()) if backend.iteration >= 50 else [np.nan]
+                    bar.set_postfix(acc=f"{np.mean(backend.accepted) / backend.iteration:.2f}",
+                                    tau=f"{np.max(tau):.0f}")
+            if not converging(s) or backend.iteration < 2:
+                return check
+            reached, tau, ess = target_reached(backend.get_chain(), s.get("ess"), s["tau_factor"])
+            check = {"reached": reached, "tau": tau, "ess": ess, "steps": backend.iteration}
+            if not bar.disable:
+                bar.set_postfix(tau=f"{np.nanmax(tau):.0f}", ess_min=f"{np.nanmin(ess):.0f}")
+            if reached or backend.iteration >= cap:
+                return check
+            target = min(cap, backend.iteration + max(MIN_CHECK_STEPS, int(CHECK_FRACTION * backend.iteration)))
     finally:
         bar.close()
