@@ -35,7 +35,7 @@ def timed_emcee(posterior, config, backend):
     s = config.sampler
     log_prob = LogProb(posterior, SerialPool(posterior))
     start, cpu = time.perf_counter(), time.process_time()
-    x, rows = initial_walkers(posterior, s["walkers"], np.random.default_rng(s["seed"]), log_prob)
+    x, rows = initial_walkers(posterior, s["walkers"], np.random.default_rng(s["seed"]), log_prob, s["init"])
     sampler = emcee.EnsembleSampler(s["walkers"], posterior.ndim, log_prob, vectorize=True, backend=backend,
                                     moves=ensemble_moves(s["moves"]))
     state = emcee.State(x, rows[:, 0], rows[:, 1:], np.random.RandomState(s["seed"]).get_state())

@@ -5,15 +5,17 @@ Run by hand: `python benchmarks/bench_speed.py [--baseline COMMIT] [--repeats R]
 The baseline is checked out with `git archive` into a temporary directory and imported from
 there (PYTHONPATH), the current tree from the installed package; each repeat runs one
 subprocess per tree, alternating, so both see the same machine load. Per config it reports the
-time of one log-posterior call at N = 1, 32, 128 and 1e4 points, the Borexino plugin's rate
+CPU time of one log-posterior call at N = 1, 32, 128 and 1e4 points, the Borexino plugin's rate
 alone at N = 1e4, the number of Python function calls per posterior call (cProfile, N = 64),
-and the wall time of `nsifit --version` (a fresh interpreter each time); medians of the repeats
-and the median of the per-repeat ratios baseline / current.
+and the wall and CPU time of `nsifit --version` (a fresh interpreter each time); medians of the
+repeats and the median of the per-repeat ratios baseline / current. CPU (process) time, not
+wall time: on a shared machine it is what a call costs, whatever else runs.
 """
 
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -37,18 +39,19 @@ def worker(configs):
     from nsifit.theory.observables import ObservableSet
 
     def seconds_per_call(func, arg, min_seconds=1.0):
+        """CPU seconds per call (process time: what the call costs, whatever else runs)."""
         func(arg)
-        calls, start = 0, time.perf_counter()
-        while time.perf_counter() - start < min_seconds:
+        calls, start = 0, time.process_time()
+        while time.process_time() - start < min_seconds:
             func(arg)
             calls += 1
-        return (time.perf_counter() - start) / calls
+        return (time.process_time() - start) / calls
 
     out = {}
     for config in configs:
         posterior = Posterior(config)
         rng = np.random.default_rng(1)
-        row = {f"posterior_ms_n{n}": 1e3 * seconds_per_call(posterior.log_prob, posterior.sample_prior(n, rng))
+        row = {f"posterior_cpu_ms_n{n}": 1e3 * seconds_per_call(posterior.log_prob, posterior.sample_prior(n, rng))
                for n in SIZES}
         x = posterior.sample_prior(64, rng)
         profile = cProfile.Profile()
@@ -63,17 +66,21 @@ def worker(configs):
             resolved = posterior.model.resolve(params)
             obs = ObservableSet(posterior.model.couplings(resolved), resolved)
             obs["g_nu"], obs["g_e"]
-            row["borexino_rate_ms_n10000"] = 1e3 * seconds_per_call(borexino[0].rate_cm2, obs)
+            row["borexino_rate_cpu_ms_n10000"] = 1e3 * seconds_per_call(borexino[0].rate_cm2, obs)
         out[config] = row
     print(json.dumps(out))
 
 
 def version_seconds(env):
+    """(wall, CPU) seconds of `nsifit --version` in a fresh interpreter (the console script's import)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run([sys.executable, "-c", "import sys; from nsifit.cli.main import main; "
                     "sys.argv = ['nsifit', '--version']; main()"], env=env, check=True,
                    stdout=subprocess.DEVNULL, cwd=tempfile.gettempdir())
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def checkout(commit, directory):
@@ -111,7 +118,9 @@ def main():
                 done = subprocess.run([sys.executable, __file__, "--worker", *configs], env=env, check=True,
                                       capture_output=True, text=True, cwd=tmp)
                 row = json.loads(done.stdout.strip().splitlines()[-1])
-                row["version_s"] = statistics.median(version_seconds(env) for _ in range(5))
+                times = [version_seconds(env) for _ in range(5)]
+                row["version_wall_s"] = statistics.median(t[0] for t in times)
+                row["version_cpu_s"] = statistics.median(t[1] for t in times)
                 results[name].append(row)
                 print(f"repeat {rep + 1}/{args.repeats}: {name} done (load average {os.getloadavg()[0]:.1f})",
                       file=sys.stderr)
@@ -126,10 +135,11 @@ def main():
             c = statistics.median(r[config][key] for r in cur)
             ratio = statistics.median(rb[config][key] / rc[config][key] for rb, rc in zip(base, cur))
             print(f"  {key:<42} {b:10.3f} {c:10.3f} {ratio:6.2f}x")
-    b = statistics.median(r["version_s"] for r in base)
-    c = statistics.median(r["version_s"] for r in cur)
-    print(f"{'nsifit --version [s]':<44} {b:10.3f} {c:10.3f} "
-          f"{statistics.median(x['version_s'] / y['version_s'] for x, y in zip(base, cur)):6.2f}x")
+    for key in ("version_wall_s", "version_cpu_s"):
+        b = statistics.median(r[key] for r in base)
+        c = statistics.median(r[key] for r in cur)
+        print(f"{'nsifit --version ' + key[8:]:<44} {b:10.3f} {c:10.3f} "
+              f"{statistics.median(x[key] / y[key] for x, y in zip(base, cur)):6.2f}x")
 
 
 if __name__ == "__main__":

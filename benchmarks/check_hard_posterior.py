@@ -22,9 +22,11 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
 from nsifit import api
 from nsifit.inference.config import load_config
-from nsifit.inference.importance import prior_importance
+from nsifit.inference.importance import WeightedSample, prior_importance
 from nsifit.inference.posterior import Posterior
 from nsifit.inference.samplers.diagnostics import estimate_tau
 
@@ -41,7 +43,14 @@ def indicators(log10_m, loglike_gm2):
     return out + [loglike_gm2 >= GM2_2SIGMA_LOGL]
 
 
-def reference(posterior, draws, seed):
+def reference(posterior, draws, seed, cache=None):
+    if cache and Path(cache).is_file():
+        stored = np.load(cache)
+        if int(stored["n_draws"]) == draws and int(stored["seed"]) == seed:
+            sample = WeightedSample(stored["x"], stored["weights"], {"loglike_gm2_mu": stored["gm2"]},
+                                    draws, list(posterior.names))
+            values = [sample.probability(m) for m in indicators(sample.column("m_zp"), stored["gm2"])]
+            return values, sample, float(stored["wall"]), float(stored["cpu"])
     start, cpu = time.perf_counter(), time.process_time()
     last = [start]
 
@@ -53,6 +62,9 @@ def reference(posterior, draws, seed):
     wall, cpu = time.perf_counter() - start, time.process_time() - cpu
     log10_m = sample.column("m_zp")                 # log-uniform prior: the chain coordinate is log10
     values = [sample.probability(mask) for mask in indicators(log10_m, sample.blobs["loglike_gm2_mu"])]
+    if cache:
+        np.savez(cache, x=sample.x, weights=sample.weights, gm2=sample.blobs["loglike_gm2_mu"],
+                 n_draws=draws, seed=seed, wall=wall, cpu=cpu)
     return values, sample, wall, cpu
 
 
@@ -82,6 +94,7 @@ def main():
     parser.add_argument("--moves")
     parser.add_argument("--ess", type=float)
     parser.add_argument("--tolerance", type=float, default=0.05)
+    parser.add_argument("--reference", help="cache of the reference (.npz): reused when draws and seed match")
     parser.add_argument("--workdir", help="keep the run files here (default: a temporary directory)")
     args = parser.parse_args()
 
@@ -89,7 +102,7 @@ def main():
     posterior = Posterior(config)
     print(f"config {args.config}: model {config.model}, sampled {', '.join(posterior.names)}; plugins "
           f"{', '.join(p.name for p in posterior.plugins)}")
-    ref, sample, wall, cpu = reference(posterior, int(args.draws), args.is_seed)
+    ref, sample, wall, cpu = reference(posterior, int(args.draws), args.is_seed, args.reference)
     print(f"reference: {sample.n_draws:,} prior draws (seed {args.is_seed}), {len(sample.weights):,} with "
           f"weight > 1e-17, ESS of the weights {sample.ess:,.0f}; {wall:.0f} s wall, {cpu:.0f} s CPU")
 

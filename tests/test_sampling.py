@@ -14,9 +14,10 @@ import yaml
 from nsifit.cli import main as cli
 from nsifit.errors import ConfigError
 from nsifit.inference.config import load_config
+from nsifit.inference.parallel import SerialPool
 from nsifit.inference.posterior import Posterior
 from nsifit.inference.samplers.diagnostics import diagnostics
-from nsifit.inference.samplers.ensemble import initial_walkers, run
+from nsifit.inference.samplers.ensemble import LogProb, initial_walkers, run
 from nsifit.io.runfile import read_run
 
 
@@ -95,6 +96,9 @@ def test_sampling_initial_walkers_fail_clearly_when_posterior_is_minus_inf(toy_s
         rows[:, 1 + post.blob_names.index("loglike_toy_gauss")] = -np.inf
         return rows
     with pytest.raises(ConfigError, match=r"16 of 16 initial walkers .* \(from: loglike_toy_gauss\)"):
+        initial_walkers(post, 16, np.random.default_rng(0), nowhere, init="prior")
+    with pytest.raises(ConfigError, match=r"only 0 of 32000 prior draws have a finite posterior, fewer than the "
+                       r"16 walkers \(from: loglike_toy_gauss\)"):
         initial_walkers(post, 16, np.random.default_rng(0), nowhere)
 
 
@@ -181,3 +185,17 @@ def test_sampling_cli_ess_flag_reports_tau_ess_per_parameter(toy_site, tmp_path,
     lines = {line.split()[0]: line.split()[1:] for line in out.splitlines() if line.startswith("  m_zp")
              or line.startswith("  epsilon")}
     assert set(lines) == {"m_zp", "epsilon"} and all(float(v[2]) >= 1000 for v in lines.values())
+
+
+def test_sampling_weighted_start_is_spread_like_the_posterior(toy_site):
+    """The default start resamples prior draws by likelihood: walkers sit in the posterior (toy
+    Gaussian, sigma 5 MeV on a 1-100 MeV prior), not over the prior; init='prior' does not."""
+    post = Posterior(toy.config())
+    cfg = load_config(toy.config())
+    log_prob = LogProb(post, SerialPool(post))
+    x, rows = initial_walkers(post, 64, np.random.default_rng(1), log_prob, cfg.sampler["init"])
+    m = post.to_physical(x)["m_zp"]
+    assert len(np.unique(x[:, 0])) == 64 and np.all(np.isfinite(rows[:, 0]))
+    assert abs(m.mean() - toy.MEAN["m_zp"]) < 3 and 3 < m.std() < 8
+    x, _ = initial_walkers(post, 64, np.random.default_rng(1), log_prob, "prior")
+    assert post.to_physical(x)["m_zp"].std() > 20

@@ -84,8 +84,12 @@ class Couplings:
 
     def charge(self, fermion):
         """X_f as an (n,) array."""
-        return self._cached(("charge", fermion), lambda: np.broadcast_to(
-            np.asarray(self.charges.get(fermion, 0.0), float), (self.n,)))
+        def compute():
+            value = self.charges.get(fermion, 0.0)
+            if np.ndim(value) == 0:
+                return np.full(self.n, float(value))
+            return np.broadcast_to(np.asarray(value, float), (self.n,))
+        return self._cached(("charge", fermion), compute)
 
     def vector(self, fermion, *, on_shell=False, epsilon=None):
         """Vector coupling g_f for f in e, mu, tau, u, d, s, c, b, t, p, n.

@@ -30,8 +30,11 @@ from nsifit.inference.samplers.moves import ensemble_moves
 from nsifit.io.runfile import H5Backend, read_run
 
 INIT_ATTEMPTS = 100
+INIT_CHUNK = 20          # weighted start: prior draws per walker and round ...
+INIT_MAX_DRAWS = 2000    # ... at most this many per walker (the cost of ~15 sampler steps at 128 walkers) ...
+INIT_ESS = 2             # ... stopping once the likelihood weights' ESS reaches 2 x walkers
 NON_STATISTICAL = {"sampler": ("steps", "ess", "converge", "tau_factor", "max_steps", "pool", "chunk_size",
-                               "flush_steps", "flush_seconds", "progress"), "output": None}
+                               "flush_steps", "flush_seconds", "progress", "init"), "output": None}
 TARGET_KEYS = ("ess", "converge", "max_steps")     # a resume keeps the stored run's target unless given
 
 
@@ -59,8 +62,20 @@ class LogProb:
         return _rows(self.posterior, np.atleast_2d(x))[0]
 
 
-def initial_walkers(posterior, nwalkers, rng, log_prob):
-    """Draws from the prior (or `ref` ball) with finite posterior; redraw, then fail clearly."""
+def initial_walkers(posterior, nwalkers, rng, log_prob, init="weighted"):
+    """The starting ensemble: (internal coordinates (nwalkers, ndim), log_prob rows).
+
+    init='weighted' (default; not with a `ref` ball): prior draws resampled by their likelihood
+    (sampling-importance-resampling, Rubin 1988): rounds of INIT_CHUNK x walkers prior draws, up to
+    INIT_MAX_DRAWS x walkers, until the weights' effective sample size reaches INIT_ESS x walkers;
+    then `nwalkers` distinct draws with probability proportional to the likelihood. The ensemble
+    starts with its walkers spread over the posterior's modes in about the right proportions,
+    instead of having to find and fill the modes during burn-in (on a multimodal posterior that
+    takes many autocorrelation times). The chain's target is the same; only its start differs.
+    init='prior' (or a `ref` ball): draws from the prior (or the ball) with finite posterior.
+    """
+    if init == "weighted" and all(p.ref is None for p in posterior.sampled):
+        return _weighted_walkers(posterior, nwalkers, rng, log_prob)
     x = posterior.sample_prior(nwalkers, rng)
     rows = log_prob(x)
     for _ in range(INIT_ATTEMPTS):
@@ -69,11 +84,41 @@ def initial_walkers(posterior, nwalkers, rng, log_prob):
             return x, rows
         x[bad] = posterior.sample_prior(int(bad.sum()), rng)
         rows[bad] = log_prob(x[bad])
-    names = [n for i, n in enumerate(posterior.blob_names) if n.startswith("loglike_")
-             and not np.isfinite(rows[bad, 1 + i]).any()]
     raise ConfigError(f"{int(bad.sum())} of {nwalkers} initial walkers have log posterior -inf after "
-                      f"{INIT_ATTEMPTS} redraws (from: {', '.join(names) or 'the prior'}); "
+                      f"{INIT_ATTEMPTS} redraws (from: {_culprits(posterior, rows[bad])}); "
                       "narrow the priors or give a 'ref' ball inside the allowed region")
+
+
+def _culprits(posterior, rows):
+    """The plugins whose log L is -inf at all of these rows (or 'the prior')."""
+    names = [n for i, n in enumerate(posterior.blob_names) if n.startswith("loglike_")
+             and not np.isfinite(rows[:, 1 + i]).any()]
+    return ", ".join(names) or "the prior"
+
+
+def _weighted_walkers(posterior, nwalkers, rng, log_prob):
+    total = 1 + posterior.blob_names.index("loglike_total")
+    xs, rows = [], []
+    for _ in range(INIT_MAX_DRAWS // INIT_CHUNK):
+        x = posterior.sample_prior(INIT_CHUNK * nwalkers, rng)
+        xs.append(x)
+        rows.append(log_prob(x))
+        logl = np.concatenate(rows)[:, total]
+        finite = np.isfinite(logl) & np.isfinite(np.concatenate(rows)[:, 0])
+        if finite.sum() < nwalkers:
+            continue
+        w = np.where(finite, np.exp(logl - np.max(logl[finite])), 0.0)
+        if w.sum() ** 2 / np.sum(w * w) >= INIT_ESS * nwalkers:
+            break
+    x, rows = np.concatenate(xs), np.concatenate(rows)
+    finite = np.isfinite(rows[:, total]) & np.isfinite(rows[:, 0])
+    if finite.sum() < nwalkers:
+        raise ConfigError(f"only {int(finite.sum())} of {len(x)} prior draws have a finite posterior, fewer than "
+                          f"the {nwalkers} walkers (from: {_culprits(posterior, rows[~finite])}); "
+                          "narrow the priors or give a 'ref' ball inside the allowed region")
+    w = np.where(finite, np.maximum(np.exp(rows[:, total] - np.max(rows[finite, total])), 1e-300), 0.0)
+    pick = rng.choice(len(x), size=nwalkers, replace=False, p=w / w.sum())
+    return x[pick], rows[pick]
 
 
 def statistical_config(resolved):
@@ -149,7 +194,7 @@ def run(config, posterior, output=None, resume=False, force=False, progress=None
             blobs = backend.blobs[-1].reshape(nwalkers, -1)
             state = emcee.State(backend.chain[-1], backend.log_prob[-1], blobs, backend.random_state)
         else:
-            x, rows = initial_walkers(posterior, nwalkers, np.random.default_rng(seed), log_prob)
+            x, rows = initial_walkers(posterior, nwalkers, np.random.default_rng(seed), log_prob, s["init"])
             state = emcee.State(x, rows[:, 0], rows[:, 1:], np.random.RandomState(seed).get_state())
         sampler = emcee.EnsembleSampler(nwalkers, posterior.ndim, log_prob.point if kind == "serial" else log_prob,
                                         vectorize=kind != "serial", backend=backend,
