@@ -31,13 +31,20 @@ def cmd_summary(args):
             kind = "<" if p["limit"]["type"] == "upper" else ">"
             i68, i95 = f"{kind} {p['limit']['cl68']:.4g}", f"{kind} {p['limit']['cl95']:.4g}"
         elif p["multimodal"]:
-            i68, i95 = (" u ".join("[{:.3g}, {:.3g}]".format(*iv) for iv in p[key]) for key in ("hdi_68", "hdi_95"))
+            i68 = i95 = "multimodal (*)"
         else:
             i68 = "[{:.4g}, {:.4g}]".format(*p["interval_68"])
             i95 = "[{:.4g}, {:.4g}]".format(*p["interval_95"])
         unit = f" [{p['unit']}]" if p["unit"] else ""
         print(f"{name + unit:<{width}} {p['median']:>11.4g} {i68:>25} {i95:>25} {p['best_fit']:>11.4g}"
               f" {p['tau']:>7.1f} {p['n_over_tau']:>7.1f} {p['ess']:>8.0f}")
+    multimodal = {name: p for name, p in s["params"].items() if p["multimodal"]}
+    if multimodal:
+        print("(*) multimodal marginals: highest-density regions (joined by 'u')")
+        for name, p in multimodal.items():
+            unit = f" [{p['unit']}]" if p["unit"] else ""
+            regions = {key: " u ".join("[{:.4g}, {:.4g}]".format(*iv) for iv in p[key]) for key in ("hdi_68", "hdi_95")}
+            print(f"  {name + unit}: 68% {regions['hdi_68']}; 95% {regions['hdi_95']}")
     print(f"best fit: chi2 = {s['best_fit']['chi2_total']:.3f} for n_obs = {s['n_obs']}, n_par = {s['n_par']}")
     for name, value in s["best_fit"]["chi2"].items():
         print(f"  {name:<20} chi2 = {value:.3f}")

@@ -63,11 +63,12 @@ def target_reached(chain, ess_target=None, tau_factor=MIN_TAU_MULTIPLE):
 
 
 def diagnostics(chain, accepted, tau_factor=MIN_TAU_MULTIPLE, names=None, bounds=None, ess_target=None,
-                modes=True):
+                modes=True, log_scale=None):
     """tau, N/tau, ESS, acceptance, burn-in, modes per parameter for a chain (steps, walkers, ndim).
 
     names: parameter names (for the warnings); bounds: [(low, high)] prior support in the chain's
-    (internal) coordinates, for the mode search; ess_target: the run's `sampler.ess`, if any.
+    (internal) coordinates, for the mode search; ess_target: the run's `sampler.ess`, if any;
+    log_scale: per parameter, True when the chain holds log10 of it (warnings quote physical values).
     modes=False skips the mode search (it costs ~0.1 s per parameter on long chains).
     Returns a dict with 'warnings' (one line each) and 'converged'.
     """
@@ -100,10 +101,10 @@ def diagnostics(chain, accepted, tau_factor=MIN_TAU_MULTIPLE, names=None, bounds
             size = ess[i] if math.isfinite(ess[i]) else len(flat)
             found[i] = marginals.modes(flat[:, i], size, low, high)
             if len(found[i]) > 1:
-                where = ", ".join(f"{loc:.3g} ({mass:.0%})" for loc, mass in found[i])
-                notes.append(f"{names[i]}: multimodal marginal, modes at {where} (chain coordinate): "
-                             "intervals are highest-density regions; check that walkers move between "
-                             "the modes (more walkers or steps)")
+                log = log_scale is not None and log_scale[i]
+                where = ", ".join(f"{10.0 ** loc if log else loc:.3g} ({mass:.0%})" for loc, mass in found[i])
+                notes.append(f"{names[i]}: multimodal marginal, modes at {where}: intervals are highest-density "
+                             "regions; check that walkers move between the modes (more walkers or steps)")
     return {"steps": steps, "walkers": nwalkers, "tau": tau.tolist(), "n_over_tau": (steps / tau).tolist(),
             "ess": ess.tolist(), "burn_in": burn, "ess_target": ess_target, "tau_factor": tau_factor,
             "acceptance": float(np.mean(acceptance)), "acceptance_min": float(np.min(acceptance)),
@@ -120,7 +121,8 @@ def run_targets(run):
 def run_diagnostics(run, modes=True):
     """diagnostics() of a RunData with its names, prior bounds (chain coordinates) and targets."""
     ess_target, tau_factor = run_targets(run)
-    return diagnostics(run.chain, run.accepted, tau_factor, run.names, prior_bounds(run), ess_target, modes)
+    return diagnostics(run.chain, run.accepted, tau_factor, run.names, prior_bounds(run), ess_target, modes,
+                       [bool(run.params[n]["log_scale"]) for n in run.names])
 
 
 def prior_bounds(run):

@@ -202,7 +202,8 @@ def run(config, posterior, output=None, resume=False, force=False, progress=None
         with backend:
             _advance(sampler, state, s, progress if progress is not None else s["progress"])
         return backend, diagnostics(backend.get_chain(), backend.accepted, s["tau_factor"], posterior.names,
-                                    [(p.lower, p.upper) for p in posterior.sampled], s.get("ess"))
+                                    [(p.lower, p.upper) for p in posterior.sampled], s.get("ess"),
+                                    log_scale=[p.log_scale for p in posterior.sampled])
     finally:
         pool.close()
 
