@@ -11,6 +11,7 @@ interference above ~1 GeV. Below 2 m_pi, Z' -> pi0 gamma and 3 gamma are negligi
 Z' with isoscalar quark couplings (e.g. B - L) has its hadronic width underestimated.
 """
 
+import functools
 import math
 
 import numpy as np
@@ -55,6 +56,18 @@ def _gs_h(s):
     return 2 / math.pi * k / np.sqrt(s) * np.log((np.sqrt(s) + 2 * k) / (2 * M_PI_CHARGED_MEV))
 
 
+@functools.lru_cache(maxsize=1)
+def _gs_constants():
+    """(m_rho^2, k_rho, h(m_rho^2), h'(m_rho^2), d) of the Gounaris-Sakurai form, computed once."""
+    m2, k_rho = M_RHO_MEV ** 2, float(_gs_momentum(M_RHO_MEV ** 2))
+    h_rho = float(_gs_h(m2))
+    dh_rho = h_rho * (1 / (8 * k_rho ** 2) - 1 / (2 * m2)) + 1 / (2 * math.pi * m2)
+    pi_ratio = M_PI_CHARGED_MEV ** 2 / k_rho ** 2
+    d = (3 / math.pi * pi_ratio * math.log((M_RHO_MEV + 2 * k_rho) / (2 * M_PI_CHARGED_MEV))
+         + M_RHO_MEV / (2 * math.pi * k_rho) - pi_ratio * M_RHO_MEV / (math.pi * k_rho))
+    return m2, k_rho, h_rho, dh_rho, d
+
+
 def pion_form_factor_squared(s_mev2):
     """|F_pi(s)|^2 for s >= 4 m_pi^2: rho(770) in the Gounaris-Sakurai form, PRL 21 (1968) 244.
 
@@ -63,12 +76,7 @@ def pion_form_factor_squared(s_mev2):
     ((m/Gamma)^2 (1 + d Gamma/m)^2 = 32) is ~25% below the measured ~40-45.
     """
     s = np.maximum(np.asarray(s_mev2, float), 4 * M_PI_CHARGED_MEV ** 2 * (1 + 1e-12))
-    m2, k_rho = M_RHO_MEV ** 2, _gs_momentum(M_RHO_MEV ** 2)
-    h_rho = _gs_h(m2)
-    dh_rho = h_rho * (1 / (8 * k_rho ** 2) - 1 / (2 * m2)) + 1 / (2 * math.pi * m2)
-    pi_ratio = M_PI_CHARGED_MEV ** 2 / k_rho ** 2
-    d = (3 / math.pi * pi_ratio * math.log((M_RHO_MEV + 2 * k_rho) / (2 * M_PI_CHARGED_MEV))
-         + M_RHO_MEV / (2 * math.pi * k_rho) - pi_ratio * M_RHO_MEV / (math.pi * k_rho))
+    m2, k_rho, h_rho, dh_rho, d = _gs_constants()
     k = _gs_momentum(s)
     f = GAMMA_RHO_MEV * m2 / k_rho ** 3 * (k ** 2 * (_gs_h(s) - h_rho) + (m2 - s) * k_rho ** 2 * dh_rho)
     width = GAMMA_RHO_MEV * (k / k_rho) ** 3 * M_RHO_MEV / np.sqrt(s)
