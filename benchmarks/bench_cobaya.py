@@ -54,8 +54,9 @@ from nsifit.inference.samplers.moves import ensemble_moves
 
 try:
     import cobaya
+    from cobaya.log import LoggedError
 except ImportError:
-    cobaya = None
+    cobaya = LoggedError = None
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = {"quickstart": ROOT / "examples" / "quickstart.yaml", "hard": ROOT / "examples" / "hard_posterior.yaml"}
@@ -164,8 +165,9 @@ def run_emcee(posterior, check, steps, walkers, seed, sampler_config, rep):
                   (steps + 1) * walkers, check)
 
 
-def run_cobaya(posterior, check, max_samples, seed, prefix, rep):
-    """Cobaya mcmc (defaults) on the same log-likelihood, uniform priors on the internal (log10) box."""
+def run_cobaya(posterior, check, max_samples, seed, prefix, rep, max_tries=None):
+    """Cobaya mcmc (defaults) on the same log-likelihood, uniform priors on the internal (log10) box.
+    None when Cobaya stops with an error (e.g. its chain stuck for max_tries proposals: reported)."""
     names = [("log10_" if p.log_scale else "") + p.name for p in posterior.sampled]
     calls = [0]
 
@@ -177,8 +179,14 @@ def run_cobaya(posterior, check, max_samples, seed, prefix, rep):
             "params": {n: {"prior": {"min": p.lower, "max": p.upper}} for n, p in zip(names, posterior.sampled)},
             "sampler": {"mcmc": {"max_samples": max_samples, "Rminus1_stop": 1e-9, "Rminus1_cl_stop": 1e-9,
                                  "seed": seed}},        # stop criteria out of reach: runs to max_samples
-            "output": str(prefix), "force": True, "debug": logging.ERROR}
-    (_, sampler), wall, cpu = timed(lambda: cobaya.run(info))
+            "output": str(prefix), "force": True, "debug": logging.CRITICAL}
+    if max_tries is not None:
+        info["sampler"]["mcmc"]["max_tries"] = max_tries
+    try:
+        (_, sampler), wall, cpu = timed(lambda: cobaya.run(info))
+    except LoggedError as err:
+        print(f"cobaya mcmc stopped with an error after {calls[0]} posterior calls: {str(err).splitlines()[0]}")
+        return None
     data = sampler.products()["sample"].data
     weights = data["weight"].to_numpy()
     if not np.array_equal(weights, np.round(weights)):
@@ -250,7 +258,9 @@ def bench(label, args, workdir):
         batch += [run_nsifit(config_path, posterior, check, steps, w, seed, f"{tag}-nsifit-{w}.h5", rep)
                   for w in extra]
         if cobaya is not None:
-            batch.append(run_cobaya(posterior, check, cobaya_samples, seed, f"{tag}-cobaya/chain", rep))
+            done = run_cobaya(posterior, check, cobaya_samples, seed, f"{tag}-cobaya/chain", rep,
+                              args.cobaya_max_tries)
+            batch += [done] if done is not None else []
         note = ""
         if args.storage:
             note = f"; identical chains with / without storage: " \
@@ -282,6 +292,8 @@ def main():
     parser.add_argument("--walkers", default="1024", help="extra nsifit runs with these walker numbers")
     parser.add_argument("--cobaya-samples", type=int, help="Cobaya max_samples (default per posterior)")
     parser.add_argument("--draws", type=float, help="prior draws of the reference (default per posterior)")
+    parser.add_argument("--cobaya-max-tries", type=float, help="Cobaya's mcmc max_tries (default: its own, "
+                        "40 x dimension; 'inf' keeps a stuck chain going)")
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--storage", action="store_true", help="also time the run without storage")
