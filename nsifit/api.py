@@ -28,7 +28,7 @@ from nsifit.inference.config import Config, load_config
 from nsifit.inference.posterior import Posterior
 from nsifit.inference.profile import scan as profiling
 from nsifit.inference.samplers import ensemble
-from nsifit.inference.samplers.diagnostics import diagnostics
+from nsifit.inference.samplers.diagnostics import run_diagnostics
 from nsifit.inference.summary import summarize
 from nsifit.io.files import open_h5, remove_stale_temporaries
 from nsifit.io.lock import OutputLock
@@ -85,9 +85,10 @@ class Run:
 
     @property
     def diagnostics(self) -> dict:
-        """tau, N/tau, ESS per parameter, burn-in, acceptance and warnings."""
+        """tau, N/tau, ESS and the significant modes per parameter, burn-in, acceptance, whether
+        the run met its target (ESS and >= 50 tau) and one-line warnings."""
         if self._diagnostics is None:
-            self._diagnostics = diagnostics(self.data.chain, self.data.accepted)
+            self._diagnostics = run_diagnostics(self.data)
         return self._diagnostics
 
     def samples(self, derived: Sequence[str] = ()) -> dict[str, np.ndarray]:
@@ -234,8 +235,9 @@ def _scans_or_empty(path):
 
 def run(config: ConfigSource, *, output: str | Path | None = None, steps: int | None = None,
         walkers: int | None = None, seed: int | None = None, pool: str | None = None,
-        converge: bool = False, max_steps: int | None = None, resume: bool = False, force: bool = False,
-        data_dir: str | None = None, progress: bool | None = None) -> Run:
+        ess: float | None = None, converge: bool = False, max_steps: int | None = None,
+        resume: bool = False, force: bool = False, data_dir: str | None = None,
+        progress: bool | None = None) -> Run:
     """Sample the posterior of `config` with emcee into an HDF5 file and return the Run.
 
     Keyword arguments override the config's sampler section (`steps` is the total, also when
@@ -244,9 +246,14 @@ def run(config: ConfigSource, *, output: str | Path | None = None, steps: int | 
     while the run writes it (a second writer gets StorageError). `Run.new_steps` is 0 when a resumed
     run already held the requested steps. SIGINT/SIGTERM stop the run after the current step and
     raise nsifit.inference.samplers.ensemble.Interrupted (its `steps` are in the file).
+    `ess=N`: run until every sampled parameter has an effective sample size >= N and the chain is
+    >= 50 tau long (checked every ~10% of the steps; `steps` is then the minimum, `max_steps` the
+    cap, default 10 x steps); `converge=True` is the same with the length criterion only. A resume
+    without a target continues toward the stored run's target.
     """
     overrides = {f"sampler.{k}": v for k, v in (("steps", steps), ("walkers", walkers), ("seed", seed),
-                                                ("pool", pool), ("max_steps", max_steps)) if v is not None}
+                                                ("pool", pool), ("ess", ess), ("max_steps", max_steps))
+                 if v is not None}
     if converge:
         overrides["sampler.converge"] = True
     if output is not None:

@@ -57,3 +57,24 @@ def test_info_lists_models_with_units():
     assert set(models) == {"mutau_baryon", "lmu_minus_ltau", "dark_photon", "b_minus_l"}
     units = {p["name"]: p["unit"] for p in models["mutau_baryon"]["parameters"]}
     assert units["m_zp"] == "MeV" and units["m_phi"] == "MeV" and units["g_zp"] == "1"
+
+
+HEAVY_MODULES = ("numpy", "scipy", "h5py", "emcee", "matplotlib", "corner", "iminuit", "yaml", "tqdm")
+
+
+@pytest.mark.parametrize("args", [("--version",), ("--help",), ("run", "--help"), ("summary", "--help")])
+def test_start_up_imports_no_heavy_library(args):
+    """`nsifit --version` / `--help` import only the standard library and nsifit's CLI modules
+    (the measured start-up is in the README); the libraries come with the command that runs."""
+    code = ("import sys\nfrom nsifit.cli.main import main\ntry:\n    main(sys.argv[1:])\n"
+            "except SystemExit:\n    pass\n"
+            f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY_MODULES!r})))")
+    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_cli_export_formats_match_the_writer():
+    from nsifit.cli.export import FORMATS as cli_formats
+    from nsifit.io.export import FORMATS
+    assert cli_formats == FORMATS

@@ -71,7 +71,10 @@ MALFORMED = [
     ("sampler.pool", "processes:0", "sampler.pool: unknown pool 'processes:0'"),
     ("sampler.chunk_size", 4, "sampler.chunk_size: applies only to pool processes or mpi, not 'vectorized' "
      "(conflicting choices)"),
-    ("sampler.max_steps", 1000, "sampler.max_steps: is the cap of 'converge: true'"),
+    ("sampler.max_steps", 1000, "sampler.max_steps: is the cap of a run with a target ('ess: N' or "
+     "'converge: true')"),
+    ("sampler.ess", 0, "sampler.ess: must be > 0, got 0"),
+    ("sampler.ess", "many", "sampler.ess: expected a number, got 'many'"),
     ("sampler.walkrs", 16, "sampler: unknown key 'walkrs' (did you mean 'walkers'?)"),
     ("sampler.converge", "yes", "sampler.converge: expected true or false, got 'yes'"),
     ("output", 3, "output: expected an output file path, got 3"),

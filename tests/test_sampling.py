@@ -14,9 +14,10 @@ import yaml
 from nsifit.cli import main as cli
 from nsifit.errors import ConfigError
 from nsifit.inference.config import load_config
+from nsifit.inference.parallel import SerialPool
 from nsifit.inference.posterior import Posterior
 from nsifit.inference.samplers.diagnostics import diagnostics
-from nsifit.inference.samplers.ensemble import initial_walkers, run
+from nsifit.inference.samplers.ensemble import LogProb, NothingToDo, initial_walkers, run
 from nsifit.io.runfile import read_run
 
 
@@ -95,6 +96,9 @@ def test_sampling_initial_walkers_fail_clearly_when_posterior_is_minus_inf(toy_s
         rows[:, 1 + post.blob_names.index("loglike_toy_gauss")] = -np.inf
         return rows
     with pytest.raises(ConfigError, match=r"16 of 16 initial walkers .* \(from: loglike_toy_gauss\)"):
+        initial_walkers(post, 16, np.random.default_rng(0), nowhere, init="prior")
+    with pytest.raises(ConfigError, match=r"only 0 of 32000 prior draws have a finite posterior, fewer than the "
+                       r"16 walkers \(from: loglike_toy_gauss\)"):
         initial_walkers(post, 16, np.random.default_rng(0), nowhere)
 
 
@@ -130,3 +134,68 @@ def test_sampling_mpi_two_ranks_equal_serial(toy_site, tmp_path):
     assert done.returncode == 0, done.stderr
     serial = sample(tmp_path, "s.h5", steps=20).get_chain()
     np.testing.assert_allclose(read_run(tmp_path / "mpi.h5").chain, serial, rtol=1e-12, atol=0)
+
+
+def test_sampling_ess_target_stops_when_reached(toy_site, tmp_path, monkeypatch):
+    """sampler.ess: checks every ~10% of the steps so far (>= 50), stops at the first check where
+    every ESS >= the target and N >= 50 tau, well before max_steps."""
+    from nsifit.inference.samplers import ensemble
+    checks = []
+    real = ensemble.target_reached
+
+    def spy(chain, *args):
+        out = real(chain, *args)
+        checks.append((len(chain), out[0]))
+        return out
+    monkeypatch.setattr(ensemble, "target_reached", spy)
+    cfg = load_config(toy.config(steps=100, ess=2000, max_steps=20_000))
+    backend, diag = run(cfg, Posterior(cfg), tmp_path / "e.h5")
+    assert diag["converged"] and min(diag["ess"]) >= 2000 and diag["steps"] >= 50 * max(diag["tau"])
+    assert diag["ess_target"] == 2000 and not diag["warnings"]
+    steps = [n for n, _ in checks]
+    assert steps[0] == 100 and checks[-1] == (backend.iteration, True)
+    assert not any(reached for _, reached in checks[:-1])
+    assert all(b - a == max(50, a // 10) for a, b in zip(steps[:-1], steps[1:]))
+    assert backend.iteration < 20_000
+
+
+def test_sampling_ess_resume_continues_toward_the_stored_target(toy_site, tmp_path):
+    """A run capped before its ESS target; `--resume` with the cap raised continues, and one without
+    any target keeps the stored one; the resumed chain is the uninterrupted chain."""
+    cfg = load_config(toy.config(steps=100, ess=2000, max_steps=300))
+    backend, diag = run(cfg, Posterior(cfg), tmp_path / "r.h5")
+    assert backend.iteration == 300 and not diag["converged"]
+    assert any(w.startswith("ESS target 2000 not reached") for w in diag["warnings"])
+    plain = load_config(toy.config(steps=100))                        # no target given: the stored one
+    with pytest.raises(NothingToDo):                                   # at the stored cap already
+        run(plain, Posterior(plain), tmp_path / "r.h5", resume=True)
+    raised = load_config(toy.config(steps=100, ess=2000, max_steps=20_000))
+    backend, diag = run(raised, Posterior(raised), tmp_path / "r.h5", resume=True)
+    assert diag["converged"] and min(diag["ess"]) >= 2000
+    whole = sample(tmp_path, "w.h5", steps=backend.iteration).get_chain()
+    assert np.array_equal(read_run(tmp_path / "r.h5").chain, whole)
+
+
+def test_sampling_cli_ess_flag_reports_tau_ess_per_parameter(toy_site, tmp_path, capsys):
+    path = tmp_path / "cfg.yaml"
+    path.write_text(yaml.safe_dump(toy.config(steps=100)))
+    assert cli.main(["run", str(path), "-o", str(tmp_path / "c.h5"), "--no-plot", "--ess", "1000"]) == 0
+    out = capsys.readouterr().out
+    assert "target ESS >= 1000 and N >= 50 tau: met" in out
+    lines = {line.split()[0]: line.split()[1:] for line in out.splitlines() if line.startswith("  m_zp")
+             or line.startswith("  epsilon")}
+    assert set(lines) == {"m_zp", "epsilon"} and all(float(v[2]) >= 1000 for v in lines.values())
+
+
+def test_sampling_weighted_start_is_spread_like_the_posterior(toy_site):
+    """The default start resamples prior draws by likelihood: walkers sit in the posterior (toy
+    Gaussian, sigma 5 MeV on a 1-100 MeV prior), not over the prior; init='prior' does not."""
+    post = Posterior(toy.config())
+    cfg = load_config(toy.config())
+    log_prob = LogProb(post, SerialPool(post))
+    x, rows = initial_walkers(post, 64, np.random.default_rng(1), log_prob, cfg.sampler["init"])
+    m = post.to_physical(x)["m_zp"]
+    assert len(np.unique(x[:, 0])) == 64 and np.all(np.isfinite(rows[:, 0]))
+    assert abs(m.mean() - toy.MEAN["m_zp"]) < 3 and 3 < m.std() < 8
+    x, _ = initial_walkers(post, 64, np.random.default_rng(1), log_prob, "prior")
+    assert post.to_physical(x)["m_zp"].std() > 20

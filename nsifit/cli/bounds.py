@@ -5,7 +5,6 @@ from pathlib import Path
 
 from nsifit import examples
 from nsifit.errors import ConfigError
-from nsifit.plots.figures import figure_format
 
 
 def register(sub):
@@ -36,6 +35,7 @@ def find_config(name):
 def cmd_bounds(args):
     from nsifit import bounds
     from nsifit.plots import bounds as bounds_plot
+    from nsifit.plots.figures import figure_format
     if args.grid is not None and args.grid < 2:
         raise ConfigError(f"--grid must be >= 2, got {args.grid}")
     path = find_config(args.config)

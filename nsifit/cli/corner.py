@@ -2,8 +2,6 @@
 
 from pathlib import Path
 
-from nsifit.plots.corner import corner_plot
-
 
 def register(sub):
     p = sub.add_parser("corner", help="corner plot (PNG/PDF by extension); several runs are overlaid")
@@ -14,6 +12,7 @@ def register(sub):
 
 
 def cmd_corner(args):
+    from nsifit.plots.corner import corner_plot
     plot = args.output or str(Path(args.outputs[0]).with_suffix(".png"))
     labels = args.labels.split(",") if args.labels else None
     corner_plot(args.outputs, plot, labels)

@@ -2,22 +2,24 @@
 
 import json
 
-import numpy as np
 
-from nsifit.cli.common import (
-    jsonable,
-    model_settings,
-    number_list,
-    parse_assignments,
-    plugin_options,
-)
-from nsifit.plugins.evaluate import evaluate
-from nsifit.theory.models import MODELS
+class _ModelNames:
+    """argparse choices that import the models only when `eval` is parsed (fast start-up)."""
+
+    def _names(self):
+        from nsifit.theory.models import MODELS
+        return sorted(MODELS)
+
+    def __contains__(self, name):
+        return name in self._names()
+
+    def __iter__(self):
+        return iter(self._names())
 
 
 def register(sub):
     p = sub.add_parser("eval", help="parameters, derived quantities and log-likelihoods at points")
-    p.add_argument("model", choices=sorted(MODELS), metavar="MODEL")
+    p.add_argument("model", choices=_ModelNames(), metavar="MODEL")
     p.add_argument("params", nargs="*", metavar="k=v", help="parameter values (MeV for masses); "
                    "comma-separated lists evaluate several points")
     p.add_argument("--model-setting", action="append", default=[], metavar="KEY=VALUE",
@@ -32,6 +34,16 @@ def register(sub):
 
 
 def cmd_eval(args):
+    import numpy as np
+
+    from nsifit.cli.common import (
+        jsonable,
+        model_settings,
+        number_list,
+        parse_assignments,
+        plugin_options,
+    )
+    from nsifit.plugins.evaluate import evaluate
     params = {k: number_list(k, v) for k, v in parse_assignments(args.params, "parameters").items()}
     names = None if args.likelihoods is None else [n for n in args.likelihoods.split(",") if n]
     settings = model_settings(args.model_setting)

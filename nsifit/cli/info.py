@@ -3,10 +3,6 @@
 import json
 
 from nsifit._version import __version__
-from nsifit.plugins import registry
-from nsifit.plugins.datasets import load as load_dataset
-from nsifit.theory.models import MODELS
-from nsifit.theory.observables import REGISTRY
 
 
 def register(sub):
@@ -17,6 +13,10 @@ def register(sub):
 
 
 def cmd_info(args):
+    from nsifit.plugins import registry
+    from nsifit.plugins.datasets import load as load_dataset
+    from nsifit.theory.models import MODELS
+    from nsifit.theory.observables import REGISTRY
     plugins = []
     for name in registry.loadable(registry.registry()):        # a broken plugin: one warning, left out
         cls = registry.get_plugin_class(name)

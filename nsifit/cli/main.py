@@ -1,6 +1,8 @@
 """The `nsifit` command (DESIGN.md sect. 6). Usage errors: one line on stderr, exit code 2.
 
-Each subcommand lives in nsifit/cli/<name>.py with `register(subparsers)`.
+Each subcommand lives in nsifit/cli/<name>.py with `register(subparsers)`. Start-up is kept
+short (`nsifit --version`, `--help`): the command modules import only the standard library at
+module level; numpy, h5py, emcee, scipy and matplotlib are imported by the command that runs.
 """
 
 import argparse
@@ -8,8 +10,6 @@ import importlib
 import signal
 import sys
 import warnings
-
-import numpy as np
 
 from nsifit._version import __version__
 from nsifit.errors import NsifitError
@@ -43,6 +43,7 @@ def main(argv=None):
     warnings.showwarning = _one_line_warning      # plugin and storage warnings: one line each
     try:
         args = build_parser().parse_args(argv)
+        import numpy as np
         with np.errstate(all="ignore"):    # extreme inputs give inf/nan in the output, not warnings
             args.func(args)
     except NsifitError as err:

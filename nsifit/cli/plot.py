@@ -2,9 +2,6 @@
 
 from pathlib import Path
 
-from nsifit.io.profilefile import read_profiles
-from nsifit.plots.profiles import plot_profiles
-
 
 def register(sub):
     p = sub.add_parser("plot", help="plot the profile-likelihood scans of an HDF5 file")
@@ -16,6 +13,8 @@ def register(sub):
 
 
 def cmd_plot(args):
+    from nsifit.io.profilefile import read_profiles
+    from nsifit.plots.profiles import plot_profiles
     out = args.output or str(Path(args.file).with_suffix("")) + "_profile.png"
     plot_profiles(read_profiles(args.file, args.scan), out)
     print(f"wrote {out}")

@@ -9,9 +9,6 @@ every other sampled parameter at each point), `status/{valid,method,edm,nfcn}`, 
 
 import sys
 
-from nsifit import api
-from nsifit.inference.profile import scan as profiling
-
 
 def register(sub):
     p = sub.add_parser("profile", help="iminuit best fit and a 1D / 2D profile-likelihood scan")
@@ -31,6 +28,7 @@ def register(sub):
 
 
 def cmd_profile(args):
+    from nsifit import api
     prof = api.profile(args.config, args.scan, output=args.output, pool=args.pool, starts=args.starts,
                        seed=args.seed, chain=args.chain, data_dir=args.data_dir)
     _report(prof.result, prof.posterior, prof.path, prof.name)
@@ -40,6 +38,7 @@ def cmd_profile(args):
 
 
 def _report(result, posterior, output, name):
+    from nsifit.inference.profile import scan as profiling
     best = result["fit"]["best"]
     phys = {k: float(v[0]) for k, v in posterior.to_physical(best.x).items()}
     minima = result["fit"]["minima"]

@@ -1,9 +1,10 @@
-"""`nsifit summary`: medians, credible intervals (or limits), best fit, chi^2 per plugin, convergence."""
+"""`nsifit summary`: medians, credible intervals (or limits), best fit, chi^2 per plugin, convergence.
+
+Intervals: equal-tailed for a unimodal marginal, a one-sided limit where it piles up at a prior
+edge, the highest-density regions (disjoint intervals joined by 'u') for a multimodal one.
+"""
 
 import json
-
-from nsifit import api
-from nsifit.cli.common import jsonable
 
 
 def register(sub):
@@ -14,6 +15,8 @@ def register(sub):
 
 
 def cmd_summary(args):
+    from nsifit import api
+    from nsifit.cli.common import jsonable
     s = api.Run(args.output).summary()
     if args.json:
         print(json.dumps(jsonable(s), indent=2))
@@ -27,12 +30,21 @@ def cmd_summary(args):
         if p["limit"]:
             kind = "<" if p["limit"]["type"] == "upper" else ">"
             i68, i95 = f"{kind} {p['limit']['cl68']:.4g}", f"{kind} {p['limit']['cl95']:.4g}"
+        elif p["multimodal"]:
+            i68 = i95 = "multimodal (*)"
         else:
             i68 = "[{:.4g}, {:.4g}]".format(*p["interval_68"])
             i95 = "[{:.4g}, {:.4g}]".format(*p["interval_95"])
         unit = f" [{p['unit']}]" if p["unit"] else ""
         print(f"{name + unit:<{width}} {p['median']:>11.4g} {i68:>25} {i95:>25} {p['best_fit']:>11.4g}"
               f" {p['tau']:>7.1f} {p['n_over_tau']:>7.1f} {p['ess']:>8.0f}")
+    multimodal = {name: p for name, p in s["params"].items() if p["multimodal"]}
+    if multimodal:
+        print("(*) multimodal marginals: highest-density regions (joined by 'u')")
+        for name, p in multimodal.items():
+            unit = f" [{p['unit']}]" if p["unit"] else ""
+            regions = {key: " u ".join("[{:.4g}, {:.4g}]".format(*iv) for iv in p[key]) for key in ("hdi_68", "hdi_95")}
+            print(f"  {name + unit}: 68% {regions['hdi_68']}; 95% {regions['hdi_95']}")
     print(f"best fit: chi2 = {s['best_fit']['chi2_total']:.3f} for n_obs = {s['n_obs']}, n_par = {s['n_par']}")
     for name, value in s["best_fit"]["chi2"].items():
         print(f"  {name:<20} chi2 = {value:.3f}")

@@ -165,18 +165,24 @@ class Posterior:
     def _evaluate(self, x):
         n = len(x)
         log_prior = self.log_prior(x)
-        inside = np.flatnonzero(np.isfinite(log_prior))
-        blobs = {name: np.full(n, np.nan) for name in self.blob_names}
-        blobs["loglike_total"][:] = -np.inf
-        if len(inside):
-            for name, value in self._blobs_at(x[inside]).items():
-                if name in blobs:
-                    blobs[name][inside] = value
-            total = blobs["loglike_total"]
-            nan = np.isnan(total)
-            if nan.any():
-                self._warn_nan(blobs, nan)
-                total[nan] = -np.inf
+        finite = np.isfinite(log_prior)
+        if finite.all():                   # the usual case in a run: no copies into nan-filled arrays
+            values = self._blobs_at(x)
+            blobs = {name: np.asarray(values[name], dtype=float) if name in values else np.full(n, np.nan)
+                     for name in self.blob_names}
+        else:
+            inside = np.flatnonzero(finite)
+            blobs = {name: np.full(n, np.nan) for name in self.blob_names}
+            blobs["loglike_total"][:] = -np.inf
+            if len(inside):
+                for name, value in self._blobs_at(x[inside]).items():
+                    if name in blobs:
+                        blobs[name][inside] = value
+        total = blobs["loglike_total"]
+        nan = np.isnan(total)
+        if nan.any():
+            self._warn_nan(blobs, nan)
+            blobs["loglike_total"] = np.where(nan, -np.inf, total)
         return log_prior, blobs
 
     def _warn_nan(self, blobs, nan):
@@ -195,7 +201,9 @@ class Posterior:
         params = dict(self.fixed, **self.to_physical(x))
         _, derived, loglike = evaluate_plugins(self.model, self.plugins, params)
         out = {f"loglike_{name}": value for name, value in loglike.items()}
-        out.update({name: np.broadcast_to(value, (len(x),)) for name, value in derived.items()})
+        shape = (len(x),)
+        out.update({name: value if np.shape(value) == shape else np.broadcast_to(value, shape)
+                    for name, value in derived.items()})
         return out
 
     def _blob_names(self):

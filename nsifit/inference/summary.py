@@ -1,15 +1,27 @@
-"""Posterior summaries of a run: medians, credible intervals or one-sided limits, best fit, chi^2.
+"""Posterior summaries of a run: medians, credible intervals, one-sided limits, best fit, chi^2.
 
-Intervals are equal-tailed percentiles of the marginal after burn-in (2 tau). When a marginal
-piles up at a prior edge (its edge bin holds at least half the peak bin), the summary gives a
-one-sided limit instead (68% and 95% quantiles from the open side).
+Per sampled parameter, from the samples after burn-in (2 tau):
+- `interval_68`, `interval_95`: equal-tailed percentiles (always given);
+- `hdi_68`, `hdi_95`: highest-density regions of the marginal in the chain coordinate (log10
+  for log-uniform priors), as lists of [low, high] in physical units: one interval for a
+  unimodal marginal, disjoint intervals when it has separated modes (nsifit.inference.marginals);
+- `limit`: a one-sided limit (68% and 95% quantiles from the open side) only where the marginal
+  piles up at a prior edge (its edge bin holds at least half the peak bin) AND has one mode;
+  a two-peaked marginal is never called a limit;
+- `multimodal`, `modes` (locations in physical units, masses);
+- `best_fit` and `best_fit_at_edge` ('lower' / 'upper' when the best-fit point lies within 1% of
+  the prior range from that edge: the fit wants to go beyond the prior).
 """
+
+import math
 
 import numpy as np
 
-from nsifit.inference.samplers.diagnostics import posterior_samples
+from nsifit.inference import marginals
+from nsifit.inference.samplers.diagnostics import prior_bounds, run_diagnostics
 
 EDGE_FRACTION = 0.05      # a marginal "piles up" at a prior edge when its edge bin holds >= half the peak
+BEST_FIT_EDGE = 0.01      # the best fit "sits on" an edge within 1% of the prior range
 
 
 def piled_edge(internal, low, high):
@@ -24,21 +36,38 @@ def piled_edge(internal, low, high):
     return None
 
 
+def edge_of(value, low, high, fraction=BEST_FIT_EDGE):
+    """'lower' / 'upper' when value (internal coordinates) is within `fraction` of the range from an edge."""
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return None
+    if value - low <= fraction * (high - low):
+        return "lower"
+    if high - value <= fraction * (high - low):
+        return "upper"
+    return None
+
+
 def summarize(run):
-    """Medians, intervals (or one-sided limits), best fit, tau/ESS and chi^2 per plugin of a RunData."""
+    """Medians, intervals, HDIs, limits, best fit, tau/ESS and chi^2 per plugin of a RunData."""
     path = run.path
-    samples, diag = posterior_samples(run)
+    diag = run_diagnostics(run)
     internal = run.chain[diag["burn_in"]:].reshape(-1, run.chain.shape[-1])
+    samples = run.physical(internal)
     best = np.unravel_index(np.nanargmax(run.blobs["loglike_total"]), run.log_prob.shape)
     params = {}
-    for i, name in enumerate(run.names):
+    for i, (name, (low, high)) in enumerate(zip(run.names, prior_bounds(run))):
         meta = run.params[name]
+        log = bool(meta["log_scale"])
+        physical = (lambda u: 10.0 ** u) if log else (lambda u: u)
         x = samples[:, i]
         q = np.percentile(x, [2.5, 16, 50, 84, 97.5])
-        low, high = float(meta["min"]), float(meta["max"])
-        if meta["log_scale"]:
-            low, high = np.log10(low), np.log10(high)
-        edge = piled_edge(internal[:, i], low, high)
+        found = diag["modes"][i]
+        multimodal = len(found) > 1
+        ess = diag["ess"][i] if math.isfinite(diag["ess"][i]) else len(x)
+        hdi = {cl: [[float(physical(a)), float(physical(b))] for a, b in
+                    marginals.hdi(internal[:, i], ess, cl, low, high, multimodal=multimodal)]
+               for cl in (0.68, 0.95)}
+        edge = None if multimodal else piled_edge(internal[:, i], low, high)
         limit = None
         if edge == "lower":
             limit = {"type": "upper", "cl68": float(np.percentile(x, 68)), "cl95": float(np.percentile(x, 95))}
@@ -47,14 +76,24 @@ def summarize(run):
         value = run.chain[best][i]
         params[name] = {"unit": str(meta["unit"]), "prior": str(meta["prior"]), "median": q[2],
                         "interval_68": [q[1], q[3]], "interval_95": [q[0], q[4]], "limit": limit,
-                        "best_fit": 10.0 ** value if meta["log_scale"] else value,
-                        "tau": diag["tau"][i], "n_over_tau": diag["n_over_tau"][i], "ess": diag["ess"][i]}
+                        "best_fit": physical(value),
+                        "tau": diag["tau"][i], "n_over_tau": diag["n_over_tau"][i], "ess": diag["ess"][i],
+                        "hdi_68": hdi[0.68], "hdi_95": hdi[0.95], "multimodal": multimodal,
+                        "modes": [{"location": float(physical(loc)), "mass": mass} for loc, mass in found],
+                        "best_fit_at_edge": edge_of(value, low, high)}
+    warnings = list(diag["warnings"])
+    for name, p in params.items():
+        if p["best_fit_at_edge"]:
+            warnings.append(f"{name}: the best fit ({p['best_fit']:.4g}) sits on the {p['best_fit_at_edge']} "
+                            "prior edge: the likelihood does not fall off there (a limit set by the prior, "
+                            "or a best fit beyond the prior range)")
     chi2 = {k[len("loglike_"):]: -2.0 * float(v[best]) for k, v in run.blobs.items()
             if k.startswith("loglike_") and k != "loglike_total"}
     n_obs, n_par = int(run.attrs.get("n_obs", len(chi2))), len(run.names)
     return {"file": str(path), "model": str(run.attrs["model"]), "steps": diag["steps"],
             "walkers": diag["walkers"], "burn_in": diag["burn_in"], "acceptance": diag["acceptance"],
-            "converged": diag["converged"], "warnings": diag["warnings"], "params": params,
+            "converged": diag["converged"], "ess_target": diag["ess_target"], "warnings": warnings,
+            "params": params,
             "best_fit": {"chi2": chi2, "chi2_total": -2.0 * float(run.blobs["loglike_total"][best]),
                          "log_posterior": float(run.log_prob[best])},
             "n_obs": n_obs, "n_par": n_par, "dof": n_obs - n_par,

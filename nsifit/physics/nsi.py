@@ -25,11 +25,15 @@ def propagator_factor(m_zp_mev, q2_mev2=0.0):
     return m2 / (m2 - np.asarray(q2_mev2, dtype=float))
 
 
+def nsi_per_g_nu(g_f, m_zp_mev, q2_mev2=0.0):
+    """eps^f_ab / g_nu_ab = g_f / (sqrt2 G_F (m_zp^2 - q^2)), shape (n,) [1]."""
+    m2 = np.asarray(m_zp_mev, dtype=float) ** 2
+    return np.asarray(g_f) / (math.sqrt(2.0) * G_F_MEV2 * (m2 - np.asarray(q2_mev2, dtype=float)))
+
+
 def nsi_matrix(g_nu, g_f, m_zp_mev, q2_mev2=0.0):
     """eps^f_ab(q^2), global-fit convention, shape (n, 3, 3) from g_nu (n,3,3) and g_f (n,)."""
-    m2 = np.asarray(m_zp_mev, dtype=float) ** 2
-    scale = np.asarray(g_f) / (math.sqrt(2.0) * G_F_MEV2 * (m2 - np.asarray(q2_mev2, dtype=float)))
-    return g_nu * scale[..., None, None]
+    return g_nu * nsi_per_g_nu(g_f, m_zp_mev, q2_mev2)[..., None, None]
 
 
 def to_seed_convention(eps_global):

@@ -121,7 +121,7 @@ def _over(distance_cm, length_cm):
     """distance / decay length, capped (0 for a stable particle, large for an instant decay)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         x = np.asarray(distance_cm, float) / np.asarray(length_cm, float)
-    return np.clip(np.nan_to_num(x, nan=_LARGE, posinf=_LARGE), 0.0, _LARGE)
+    return np.where(np.isnan(x), _LARGE, np.minimum(np.maximum(x, 0.0), _LARGE))   # nan, inf -> _LARGE
 
 
 def survival_probability(decay_length_cm, distance_cm):

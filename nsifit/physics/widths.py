@@ -12,6 +12,7 @@ interference above ~1 GeV. Below 2 m_pi, Z' -> pi0 gamma and 3 gamma are negligi
 Z' with isoscalar quark couplings (e.g. B - L) has its hadronic width underestimated.
 """
 
+import functools
 import math
 
 import numpy as np
@@ -37,8 +38,7 @@ def _velocity(m_mev, m_daughter_mev):
     """beta = sqrt(1 - 4 m_d^2/m^2) above threshold, 0 below (and for a massless or absent parent)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         x = 1.0 - 4.0 * np.asarray(m_daughter_mev, float) ** 2 / np.asarray(m_mev, float) ** 2
-    x = np.nan_to_num(x, nan=-1.0)
-    return np.sqrt(np.clip(x, 0.0, None))
+    return np.sqrt(np.where(x > 0.0, x, 0.0))         # nan (0/0, nan masses) -> 0, like below threshold
 
 
 def width_vector_to_fermions(g_f, m_mev, m_f_mev, n_colours=1):
@@ -48,13 +48,25 @@ def width_vector_to_fermions(g_f, m_mev, m_f_mev, n_colours=1):
 
 
 def _gs_momentum(s):
-    return np.sqrt(np.clip(s / 4 - M_PI_CHARGED_MEV ** 2, 0, None))
+    return np.sqrt(np.maximum(s / 4 - M_PI_CHARGED_MEV ** 2, 0.0))
 
 
 def _gs_h(s):
     """Gounaris-Sakurai h(s) = (2/pi) (k/sqrt s) ln[(sqrt s + 2k)/(2 m_pi)]."""
     k = _gs_momentum(s)
     return 2 / math.pi * k / np.sqrt(s) * np.log((np.sqrt(s) + 2 * k) / (2 * M_PI_CHARGED_MEV))
+
+
+@functools.lru_cache(maxsize=1)
+def _gs_constants():
+    """(m_rho^2, k_rho, h(m_rho^2), h'(m_rho^2), d) of the Gounaris-Sakurai form, computed once."""
+    m2, k_rho = M_RHO_MEV ** 2, float(_gs_momentum(M_RHO_MEV ** 2))
+    h_rho = float(_gs_h(m2))
+    dh_rho = h_rho * (1 / (8 * k_rho ** 2) - 1 / (2 * m2)) + 1 / (2 * math.pi * m2)
+    pi_ratio = M_PI_CHARGED_MEV ** 2 / k_rho ** 2
+    d = (3 / math.pi * pi_ratio * math.log((M_RHO_MEV + 2 * k_rho) / (2 * M_PI_CHARGED_MEV))
+         + M_RHO_MEV / (2 * math.pi * k_rho) - pi_ratio * M_RHO_MEV / (math.pi * k_rho))
+    return m2, k_rho, h_rho, dh_rho, d
 
 
 def pion_form_factor_squared(s_mev2):
@@ -65,12 +77,7 @@ def pion_form_factor_squared(s_mev2):
     ((m/Gamma)^2 (1 + d Gamma/m)^2 = 32) is ~25% below the measured ~40-45.
     """
     s = np.maximum(np.asarray(s_mev2, float), 4 * M_PI_CHARGED_MEV ** 2 * (1 + 1e-12))
-    m2, k_rho = M_RHO_MEV ** 2, _gs_momentum(M_RHO_MEV ** 2)
-    h_rho = _gs_h(m2)
-    dh_rho = h_rho * (1 / (8 * k_rho ** 2) - 1 / (2 * m2)) + 1 / (2 * math.pi * m2)
-    pi_ratio = M_PI_CHARGED_MEV ** 2 / k_rho ** 2
-    d = (3 / math.pi * pi_ratio * math.log((M_RHO_MEV + 2 * k_rho) / (2 * M_PI_CHARGED_MEV))
-         + M_RHO_MEV / (2 * math.pi * k_rho) - pi_ratio * M_RHO_MEV / (math.pi * k_rho))
+    m2, k_rho, h_rho, dh_rho, d = _gs_constants()
     k = _gs_momentum(s)
     f = GAMMA_RHO_MEV * m2 / k_rho ** 3 * (k ** 2 * (_gs_h(s) - h_rho) + (m2 - s) * k_rho ** 2 * dh_rho)
     width = GAMMA_RHO_MEV * (k / k_rho) ** 3 * M_RHO_MEV / np.sqrt(s)
@@ -143,7 +150,7 @@ def ctau_cm(gamma_mev):
 
 def lab_decay_length_cm(gamma_mev, m_mev, energy_mev):
     """Mean lab-frame decay length beta gamma c tau = (p/m) c tau [cm] at energy E."""
-    p = np.sqrt(np.clip(np.asarray(energy_mev, float) ** 2 - np.asarray(m_mev, float) ** 2, 0, None))
+    p = np.sqrt(np.maximum(np.asarray(energy_mev, float) ** 2 - np.asarray(m_mev, float) ** 2, 0.0))
     return p / m_mev * ctau_cm(gamma_mev)
 
 

@@ -38,7 +38,8 @@ def evaluate_plugins(mdl, plugins, params):
     derived = obs.reported()
     loglike = {}
     for plugin in plugins:
-        loglike[plugin.name] = np.broadcast_to(plugin.loglike(obs, **nuisances[plugin.name]), (obs.n,))
+        value = plugin.loglike(obs, **nuisances[plugin.name])
+        loglike[plugin.name] = value if np.shape(value) == (obs.n,) else np.broadcast_to(value, (obs.n,))
     for plugin in plugins:
         derived.update(plugin.derived(obs))
     loglike["total"] = total_loglike(loglike.values(), obs.n)

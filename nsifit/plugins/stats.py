@@ -36,7 +36,7 @@ def one_sided_gaussian(rate_over_limit, confidence_level=0.90):
     count as zero signal.
     """
     z = ONE_SIDED_Z90 if confidence_level == 0.90 else NormalDist().inv_cdf(confidence_level)
-    ratio = np.clip(np.asarray(rate_over_limit), 0.0, None)
+    ratio = np.maximum(np.asarray(rate_over_limit), 0.0)
     return -0.5 * (z * ratio) ** 2
 
 
@@ -62,7 +62,7 @@ def lower_bound(x, bound, width):
     a continuous derivative. For bounds on a scale quantity pass logarithms (then w is
     a relative width).
     """
-    distance = np.clip(bound + 2.0 * width - np.asarray(x, dtype=float), 0.0, None)
+    distance = np.maximum(bound + 2.0 * width - np.asarray(x, dtype=float), 0.0)
     return 0.0 - 0.5 * (distance / width) ** 2      # 0.0 - ...: +0.0 (not -0.0) when allowed
 
 

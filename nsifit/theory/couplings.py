@@ -82,9 +82,24 @@ class Couplings:
             self._cache["eps_on_shell"] = self.epsilon_at(self.m_zp_mev ** 2)
         return self._cache["eps_on_shell"]
 
+    def _cached(self, key, compute):
+        """Per-record cache (one record = one batch of points): computed once, read-only after."""
+        value = self._cache.get(key)
+        if value is None:
+            value = compute()
+            if isinstance(value, np.ndarray):
+                value.flags.writeable = False       # shared by every caller of this batch
+            self._cache[key] = value
+        return value
+
     def charge(self, fermion):
         """X_f as an (n,) array."""
-        return np.broadcast_to(np.asarray(self.charges.get(fermion, 0.0), float), (self.n,))
+        def compute():
+            value = self.charges.get(fermion, 0.0)
+            if np.ndim(value) == 0:
+                return np.full(self.n, float(value))
+            return np.broadcast_to(np.asarray(value, float), (self.n,))
+        return self._cached(("charge", fermion), compute)
 
     def vector(self, fermion, *, on_shell=False, epsilon=None):
         """Vector coupling g_f for f in e, mu, tau, u, d, s, c, b, t, p, n.
@@ -92,7 +107,13 @@ class Couplings:
         Default: q^2 = 0 (scattering, matter; real). on_shell=True: q^2 = m_zp^2
         (production and decay; complex where epsilon_on_shell is, so rates use |g_f|^2).
         `epsilon` overrides the mixing (e.g. at another q^2).
+        Without `epsilon` the value is computed once per record (batch) and cached read-only.
         """
+        if epsilon is not None:
+            return self._vector(fermion, on_shell, epsilon)
+        return self._cached(("vector", fermion, on_shell), lambda: self._vector(fermion, on_shell, None))
+
+    def _vector(self, fermion, on_shell, epsilon):
         if fermion in NUCLEON_QUARKS:
             return sum(k * self.vector(q, on_shell=on_shell, epsilon=epsilon)
                        for q, k in NUCLEON_QUARKS[fermion].items())
@@ -105,9 +126,14 @@ class Couplings:
 
     @property
     def g_nu(self):
-        """Left-handed neutrino couplings g_zp * X_nu, flavour basis, shape (n, 3, 3)."""
-        x_nu = np.broadcast_to(self.nu_charges, (self.n, 3, 3))
-        return self.g_zp[:, None, None] * x_nu
+        """Left-handed neutrino couplings g_zp * X_nu, flavour basis, shape (n, 3, 3) (cached)."""
+        return self._cached("g_nu", lambda: self.g_zp[:, None, None] * np.broadcast_to(
+            self.nu_charges, (self.n, 3, 3)))
+
+    @property
+    def g_nu_diagonal(self):
+        """Diagonal of g_nu, shape (n, 3): the flavour-conserving couplings (cached)."""
+        return self._cached("g_nu_diagonal", lambda: np.diagonal(self.g_nu, axis1=1, axis2=2).copy())
 
     @property
     def g_phi(self):

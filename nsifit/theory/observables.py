@@ -67,6 +67,9 @@ class ObservableSet:
         return self.couplings.n
 
     def __getitem__(self, name):
+        value = self._values.get(name)
+        if value is not None:
+            return value
         if name not in self._values:
             if name not in REGISTRY:
                 raise NsifitError(unknown("observable", name, REGISTRY))
@@ -126,11 +129,13 @@ observable("m_zp_mev", "Z' mass", unit="MeV")(lambda c, o: c.m_zp_mev)
 # --- NSI (contact limit, global-fit convention unless _seed) ---------------------------------
 _FLAVOUR_INDEX = {"mumu": 1, "tautau": 2}
 for _f in ("e", "u", "d", "p", "n"):
+    observable(f"nsi_per_g_nu_{_f}", f"eps^{_f}_ab / g_nu_ab in the contact limit (nsi.nsi_per_g_nu)")(
+        lambda c, o, f=_f: nsi.nsi_per_g_nu(c.vector(f), c.m_zp_mev))
     for _ab, _i in _FLAVOUR_INDEX.items():
         _name = f"eps_{_f}" if _ab == "mumu" else f"eps_{_f}_{_ab}"
-        observable(_name, f"NSI eps^{_f}_{_ab}, contact limit, global-fit convention (nsi.nsi_matrix)",
-                   reported=True)(
-            lambda c, o, f=_f, i=_i: nsi.nsi_matrix(c.g_nu, c.vector(f), c.m_zp_mev)[:, i, i])
+        observable(_name, f"NSI eps^{_f}_{_ab}, contact limit, global-fit convention (the diagonal "
+                   "of nsi.nsi_matrix, without building the matrix)", reported=True)(
+            lambda c, o, f=_f, i=_i: c.g_nu_diagonal[:, i] * o[f"nsi_per_g_nu_{f}"])
         observable(f"{_name}_seed", f"NSI eps^{_f}_{_ab} in Bernal and Farzan's convention (half)")(
             lambda c, o, n=_name: nsi.to_seed_convention(o[n]))
 for _ab, _sfx in (("mumu", ""), ("tautau", "_tautau")):
@@ -209,7 +214,7 @@ observable("m_phi_mev", "phi mass (nan without phi)", unit="MeV")(lambda c, o: c
 for _f in ("e", "p", "n"):
     observable(f"nsi_matrix_{_f}", f"NSI matrix eps^{_f}_ab (n, 3, 3), contact limit, global-fit "
                "convention (nsi.nsi_matrix)")(
-        lambda c, o, f=_f: nsi.nsi_matrix(c.g_nu, c.vector(f), c.m_zp_mev))
+        lambda c, o, f=_f: c.g_nu * o[f"nsi_per_g_nu_{f}"][:, None, None])
 
 # --- recasting dark-photon searches (nsifit.recast) -------------------------------------------
 observable("pure_dark_photon", "True where the point is the searches' reference model: kinetic "

@@ -24,7 +24,7 @@ from tqdm import tqdm
 from nsifit.errors import ConfigError, NsifitError, StorageError
 from nsifit.inference.config import parse_pool
 from nsifit.inference.parallel import open_pool
-from nsifit.inference.samplers.diagnostics import diagnostics, estimate_tau
+from nsifit.inference.samplers.diagnostics import diagnostics, estimate_tau, target_reached
 from nsifit.inference.samplers.moves import ensemble_moves
 from nsifit.io.files import open_h5, remove_stale_temporaries
 from nsifit.io.lock import OutputLock
@@ -32,9 +32,13 @@ from nsifit.io.runfile import H5Backend, check_resumable, constant_blobs, read_r
 from nsifit.theory.models import canonical_spec
 
 INIT_ATTEMPTS = 100
-NON_STATISTICAL = {"sampler": ("steps", "converge", "tau_factor", "max_steps", "pool", "chunk_size",
-                               "flush_steps", "flush_seconds", "progress", "derived_every"),
+INIT_CHUNK = 20          # weighted start: prior draws per walker and round ...
+INIT_MAX_DRAWS = 2000    # ... at most this many per walker (the cost of ~15 sampler steps at 128 walkers) ...
+INIT_ESS = 2             # ... stopping once the likelihood weights' ESS reaches 2 x walkers
+NON_STATISTICAL = {"sampler": ("steps", "ess", "converge", "tau_factor", "max_steps", "pool", "chunk_size",
+                               "flush_steps", "flush_seconds", "progress", "derived_every", "init"),
                    "output": None, "data_dir": None}
+TARGET_KEYS = ("ess", "converge", "max_steps")     # a resume keeps the stored run's target unless given
 
 
 def _rows(posterior, x):
@@ -61,8 +65,20 @@ class LogProb:
         return _rows(self.posterior, np.atleast_2d(x))[0]
 
 
-def initial_walkers(posterior, nwalkers, rng, log_prob):
-    """Draws from the prior (or `ref` ball) with finite posterior; redraw, then fail clearly."""
+def initial_walkers(posterior, nwalkers, rng, log_prob, init="weighted"):
+    """The starting ensemble: (internal coordinates (nwalkers, ndim), log_prob rows).
+
+    init='weighted' (default; not with a `ref` ball): prior draws resampled by their likelihood
+    (sampling-importance-resampling, Rubin 1988): rounds of INIT_CHUNK x walkers prior draws, up to
+    INIT_MAX_DRAWS x walkers, until the weights' effective sample size reaches INIT_ESS x walkers;
+    then `nwalkers` distinct draws with probability proportional to the likelihood. The ensemble
+    starts with its walkers spread over the posterior's modes in about the right proportions,
+    instead of having to find and fill the modes during burn-in (on a multimodal posterior that
+    takes many autocorrelation times). The chain's target is the same; only its start differs.
+    init='prior' (or a `ref` ball): draws from the prior (or the ball) with finite posterior.
+    """
+    if init == "weighted" and all(p.ref is None for p in posterior.sampled):
+        return _weighted_walkers(posterior, nwalkers, rng, log_prob)
     x = posterior.sample_prior(nwalkers, rng)
     rows = log_prob(x)
     for _ in range(INIT_ATTEMPTS):
@@ -71,11 +87,41 @@ def initial_walkers(posterior, nwalkers, rng, log_prob):
             return x, rows
         x[bad] = posterior.sample_prior(int(bad.sum()), rng)
         rows[bad] = log_prob(x[bad])
-    names = [n for i, n in enumerate(posterior.blob_names) if n.startswith("loglike_")
-             and not np.isfinite(rows[bad, 1 + i]).any()]
     raise ConfigError(f"{int(bad.sum())} of {nwalkers} initial walkers have log posterior -inf after "
-                      f"{INIT_ATTEMPTS} redraws (from: {', '.join(names) or 'the prior'}); "
+                      f"{INIT_ATTEMPTS} redraws (from: {_culprits(posterior, rows[bad])}); "
                       "narrow the priors or give a 'ref' ball inside the allowed region")
+
+
+def _culprits(posterior, rows):
+    """The plugins whose log L is -inf at all of these rows (or 'the prior')."""
+    names = [n for i, n in enumerate(posterior.blob_names) if n.startswith("loglike_")
+             and not np.isfinite(rows[:, 1 + i]).any()]
+    return ", ".join(names) or "the prior"
+
+
+def _weighted_walkers(posterior, nwalkers, rng, log_prob):
+    total = 1 + posterior.blob_names.index("loglike_total")
+    xs, rows = [], []
+    for _ in range(INIT_MAX_DRAWS // INIT_CHUNK):
+        x = posterior.sample_prior(INIT_CHUNK * nwalkers, rng)
+        xs.append(x)
+        rows.append(log_prob(x))
+        logl = np.concatenate(rows)[:, total]
+        finite = np.isfinite(logl) & np.isfinite(np.concatenate(rows)[:, 0])
+        if finite.sum() < nwalkers:
+            continue
+        w = np.where(finite, np.exp(logl - np.max(logl[finite])), 0.0)
+        if w.sum() ** 2 / np.sum(w * w) >= INIT_ESS * nwalkers:
+            break
+    x, rows = np.concatenate(xs), np.concatenate(rows)
+    finite = np.isfinite(rows[:, total]) & np.isfinite(rows[:, 0])
+    if finite.sum() < nwalkers:
+        raise ConfigError(f"only {int(finite.sum())} of {len(x)} prior draws have a finite posterior, fewer than "
+                          f"the {nwalkers} walkers (from: {_culprits(posterior, rows[~finite])}); "
+                          "narrow the priors or give a 'ref' ball inside the allowed region")
+    w = np.where(finite, np.maximum(np.exp(rows[:, total] - np.max(rows[finite, total])), 1e-300), 0.0)
+    pick = rng.choice(len(x), size=nwalkers, replace=False, p=w / w.sum())
+    return x[pick], rows[pick]
 
 
 def statistical_config(resolved):
@@ -203,6 +249,17 @@ def check_memory(walkers, steps, ndim, n_blobs):
                           f"has {have / 1e9:.3g} GB; ask for fewer walkers or steps")
 
 
+def _inherit_target(run, s):
+    """--resume without a target keeps the stored run's (ess, converge, max_steps): it continues
+    toward the same target; a target given now replaces it."""
+    stored = (yaml.safe_load(str(run.attrs["config_yaml"])) or {}).get("sampler", {})
+    if converging(s):
+        return
+    for key in TARGET_KEYS:
+        if stored.get(key) not in (None, False):
+            s[key] = stored[key]
+
+
 def _previous_run(output, resume, force):
     """(RunData of the valid steps or None, whether the file has groups to carry over).
 
@@ -241,7 +298,7 @@ def run(config, posterior, output=None, resume=False, force=False, progress=None
     if s["walkers"] < 2 * posterior.ndim:
         raise ConfigError(f"sampler.walkers: {s['walkers']} walkers for {posterior.ndim} parameters; "
                           f"emcee needs at least {2 * posterior.ndim}")
-    check_memory(s["walkers"], s["max_steps"] or s["steps"], posterior.ndim, len(posterior.blob_names))
+    check_memory(s["walkers"], step_cap(s), posterior.ndim, len(posterior.blob_names))
     if output.is_dir():
         raise ConfigError(f"output {output} is a directory; give a file name (e.g. {output / 'run.h5'})")
     pool = open_pool(s["pool"], posterior)      # first: MPI worker ranks stay inside until the end
@@ -253,6 +310,7 @@ def run(config, posterior, output=None, resume=False, force=False, progress=None
             if previous is not None:
                 if s["seed"] is None:
                     s["seed"] = int(previous.attrs["seed"])
+                _inherit_target(previous, s)
                 _check_resume(previous, config, posterior, force)
                 if _done(previous, s):
                     raise NothingToDo(previous.iteration, output)
@@ -264,7 +322,8 @@ def run(config, posterior, output=None, resume=False, force=False, progress=None
             resumed = previous if previous is not None and previous.iteration else None
             constants = None
             if resumed is None:            # before the file exists: a failed start leaves no file
-                x, rows = initial_walkers(posterior, nwalkers, np.random.default_rng(seed), log_prob)
+                x, rows = initial_walkers(posterior, nwalkers, np.random.default_rng(seed), log_prob,
+                                          s["init"])
                 constants = constant_blobs(rows[:, 1:], posterior.blob_names)
             backend.create(posterior, nwalkers, config.yaml(), seed, resumed, constants,
                            carry=output if carry or previous is not None else None)
@@ -292,7 +351,9 @@ def run(config, posterior, output=None, resume=False, force=False, progress=None
             _verify(output, backend.iteration)
             if stop.received is not None:
                 raise Interrupted(backend.iteration, stop.received, output)
-        return backend, diagnostics(backend.get_chain(), backend.accepted, s["tau_factor"])
+        return backend, diagnostics(backend.get_chain(), backend.accepted, s["tau_factor"], posterior.names,
+                                    [(p.lower, p.upper) for p in posterior.sampled], s.get("ess"),
+                                    log_scale=[p.log_scale for p in posterior.sampled])
     except BaseException:
         if created and _holds_no_step(output):
             output.unlink(missing_ok=True)        # a failed start leaves nothing behind
@@ -317,59 +378,69 @@ def _verify(output, steps):
 
 
 def _done(previous, s):
-    """Does a resumed run already hold what was asked (steps; with converge: 50 tau or max_steps)?"""
+    """Does a resumed run already hold what was asked (steps; with a target: reached, or the cap)?"""
     n = previous.iteration
     if n < s["steps"]:
         return False
-    if not s["converge"]:
+    if not converging(s) or n >= step_cap(s):
         return True
-    cap = s["max_steps"] or 10 * s["steps"]
-    if n >= cap:
-        return True
-    tau = estimate_tau(previous.chain)
-    return bool(np.all(np.isfinite(tau)) and n > s["tau_factor"] * tau.max())
+    return bool(target_reached(previous.chain, s.get("ess"), s["tau_factor"])[0])
 
 
-def _targets(s):
-    """Successive total step counts: `steps`, then (converge) fixed checkpoints up to max_steps."""
-    yield s["steps"]
-    if s["converge"]:
-        cap = s["max_steps"] or 10 * s["steps"]
-        every = max(100, s["steps"] // 10)
-        yield from range(s["steps"] + every, cap, every)
-        yield cap
+CHECK_FRACTION = 0.1       # with a target: check every 10% of the steps so far ...
+MIN_CHECK_STEPS = 50       # ... but not more often than every 50 steps
+
+
+def converging(s):
+    """True when the run stops on a target (sampler.ess or converge) instead of at `steps`."""
+    return s.get("ess") is not None or bool(s.get("converge"))
+
+
+def step_cap(s):
+    """The most steps a run may take: `steps` without a target, else max_steps (default 10 x steps)."""
+    if not converging(s):
+        return s["steps"]
+    return max(s["max_steps"] or 10 * s["steps"], s["steps"])
 
 
 def _advance(sampler, state, s, show, stop=None):
+    """Sample to `steps`; with a target, go on in stages of ~10% of the steps so far until every
+    parameter has ESS >= sampler.ess and the chain is >= tau_factor tau long, or max_steps.
+    Returns the last check: {'reached', 'tau', 'ess'} (None without a target)."""
     backend = sampler.backend
+    cap = step_cap(s)
     bar = tqdm(total=s["steps"], initial=backend.iteration, unit="step", dynamic_ncols=True,
                disable=not (show and sys.stderr.isatty()))
-    last_info = 0.0
+    last_info, target, check = 0.0, s["steps"], None
     try:
-        for target in _targets(s):
-            if backend.iteration >= target:
-                continue
-            if target > s["steps"]:
-                tau = estimate_tau(backend.get_chain())
-                if np.all(np.isfinite(tau)) and backend.iteration > s["tau_factor"] * tau.max():
-                    break
-                bar.total = target
-            try:
-                for new_state in sampler.sample(state, iterations=target - backend.iteration, progress=False):
-                    state = new_state
-                    bar.update(1)
-                    if stop is not None and stop.received is not None:
-                        return
-                    if bar.disable or time.monotonic() - last_info < 2.0:
-                        continue
-                    last_info = time.monotonic()
-                    tau = estimate_tau(backend.get_chain()) if backend.iteration >= 50 else [np.nan]
-                    bar.set_postfix(acc=f"{np.mean(backend.accepted) / backend.iteration:.2f}",
-                                    tau=f"{np.max(tau):.0f}")
-            except ValueError as err:
-                if "condition number" not in str(err):
-                    raise
-                raise StorageError(f"{backend.path}: the walkers of step {backend.iteration} are degenerate "
-                                   f"(emcee: {err}); start a new run") from None
+        while True:
+            if backend.iteration < target:
+                bar.total = max(bar.total, target)
+                try:
+                    for new_state in sampler.sample(state, iterations=target - backend.iteration, progress=False):
+                        state = new_state
+                        bar.update(1)
+                        if stop is not None and stop.received is not None:
+                            return check
+                        if bar.disable or time.monotonic() - last_info < 2.0:
+                            continue
+                        last_info = time.monotonic()
+                        tau = estimate_tau(backend.get_chain()) if backend.iteration >= 50 else [np.nan]
+                        bar.set_postfix(acc=f"{np.mean(backend.accepted) / backend.iteration:.2f}",
+                                        tau=f"{np.max(tau):.0f}")
+                except ValueError as err:
+                    if "condition number" not in str(err):
+                        raise
+                    raise StorageError(f"{backend.path}: the walkers of step {backend.iteration} are degenerate "
+                                       f"(emcee: {err}); start a new run") from None
+            if not converging(s) or backend.iteration < 2:
+                return check
+            reached, tau, ess = target_reached(backend.get_chain(), s.get("ess"), s["tau_factor"])
+            check = {"reached": reached, "tau": tau, "ess": ess, "steps": backend.iteration}
+            if not bar.disable:
+                bar.set_postfix(tau=f"{np.nanmax(tau):.0f}", ess_min=f"{np.nanmin(ess):.0f}")
+            if reached or backend.iteration >= cap:
+                return check
+            target = min(cap, backend.iteration + max(MIN_CHECK_STEPS, int(CHECK_FRACTION * backend.iteration)))
     finally:
         bar.close()
