@@ -6,6 +6,7 @@ Each subcommand lives in nsifit/cli/<name>.py with `register(subparsers)`.
 import argparse
 import importlib
 import sys
+import warnings
 
 import numpy as np
 
@@ -31,7 +32,13 @@ def build_parser():
     return parser
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    """Warnings as one line each (e.g. an allowed anomalous charge set, a plugin that does not apply)."""
+    print(f"nsifit: warning: {message}", file=sys.stderr)
+
+
 def main(argv=None):
+    warnings.showwarning = _show_warning
     try:
         args = build_parser().parse_args(argv)
         with np.errstate(all="ignore"):    # extreme inputs give inf/nan in the output, not warnings
