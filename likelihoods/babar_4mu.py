@@ -14,7 +14,7 @@ class Babar4mu(Likelihood):
     """BaBar L_mu - L_tau limit (Z' -> mu mu) recast onto any Z' (log L = 0 outside 219-8100 MeV).
 
     Models: the Z' is radiated off the final-state muons of e+e- -> mu+ mu-, rate |g_mu(m^2)|^2 at fixed
-    mass (observable `g_mu_on_shell`), relative to the reference L_mu - L_tau Z' of coupling g' at the
+    mass (observable `g_mu_production2`), relative to the reference L_mu - L_tau Z' of coupling g' at the
     published limit g'_90(m); times the fraction seen as a prompt dimuon, Br(mu mu) x P(decay within
     prompt_distance_cm), averaged flat over the Z' energies m..E_max of the three-body final state
     (nsifit.recast.fsr_energy_nodes, CM frame). The reference has P_ref = Br_ref(mu mu) (option
@@ -24,7 +24,8 @@ class Babar4mu(Likelihood):
     curve exactly; with the loop mixing |g' - e eps(m^2)|^2 moves the production and Gamma(mu mu) by ~1%,
     so the rate on the curve is off by up to ~1.5% (the limit on g' by < 1%).
     Left out: Z' emission from the initial e+e- through a Z'-electron coupling (adds rate: conservative)
-    and from tau pairs; the muon axial coupling (none in the models).
+    and from tau pairs; the longitudinal emission of an axial muon coupling ((m_mu/m_Z')^2, conservative; its
+    helicity-conserving part is in: g_mu_production2 = |g_mu(m^2)|^2 + |g_mu^A|^2).
     Data: `babar_2016`, PRD 94 (2016) 011102, the g' curve (third-party digitization, 177 points along
     the jagged curve; of repeated masses the weakest limit is kept), interpolated log-log in mass.
     Construction: one-sided Gaussian in the signal rate, log L = -(1.28 rate/rate_limit)^2/2
@@ -32,7 +33,7 @@ class Babar4mu(Likelihood):
     """
 
     name = "babar_4mu"
-    requires = ("g_mu_on_shell", "br_mumu", "gamma_total_mev", "m_zp_mev")
+    requires = ("g_mu_production2", "br_mumu", "gamma_total_mev", "m_zp_mev")
     default_dataset = "babar_2016"
     options = {"reference_br_mumu": Option("model", "Br(Z' -> mu mu) of the published reference: model (the "
                                            "L_mu - L_tau value) or one", choices=REFERENCE_BR)}
@@ -68,7 +69,7 @@ class Babar4mu(Likelihood):
         m = obs["m_zp_mev"]
         g_limit = recast.limit_loglog(m, self.m_table, self.g_table)
         p_ref = self.p_reference(m)
-        ratio = recast.rate_over_limit(np.abs(obs["g_mu_on_shell"]) ** 2, self.p_prompt(obs),
+        ratio = recast.rate_over_limit(obs["g_mu_production2"], self.p_prompt(obs),
                                        np.where(p_ref > 0, p_ref, 1.0), g_limit)
         return np.where(p_ref > 0, ratio, 0.0)
 

@@ -14,7 +14,7 @@ class Belle2Invisible(Likelihood):
     """Belle II L_mu - L_tau limit (Z' -> invisible) recast onto any Z' (log L = 0 outside 1156-5974 MeV).
 
     Models: the Z' is radiated off the final-state muons of e+e- -> mu+ mu-, rate |g_mu(m^2)|^2 at
-    fixed mass (observable `g_mu_on_shell`, complex where the loop mixing is), relative to the
+    fixed mass (observable `g_mu_production2`; g_mu complex where the loop mixing is), relative to the
     reference L_mu - L_tau Z' of coupling g' at the published limit g'_90(m); times the fraction that
     leaves nothing in the detector, P_missing = Br(inv) + sum_visible Br x P(no decay inside the ECL
     radius) (nsifit.recast.missing_probability), averaged flat over the Z' energies m..E_max of the
@@ -27,7 +27,8 @@ class Belle2Invisible(Likelihood):
     |g_mu(m^2)|^2 = |g' - e eps(m^2)|^2 by ~0.9% and, through Gamma(mu mu), raises Br(inv) by nearly as
     much. Left out: Z' emission from the initial e+e- through a Z'-electron coupling (adds rate:
     conservative), the Z' -> tau tau decays that could leave tracks (counted visible, prompt), and the
-    muon axial coupling (none in the models).
+    longitudinal emission of an axial muon coupling ((m_mu/m_Z')^2, conservative; its helicity-conserving
+    part is in: g_mu_production2 = |g_mu(m^2)|^2 + |g_mu^A|^2).
     Data: `belle2_2020`, PRL 124 (2020) 141801, Fig. 3 (DarkCast digitization), 90% credibility
     level, interpolated log-log in mass.
     Construction: one-sided Gaussian in the signal rate, log L = -(1.28 rate/rate_limit)^2/2
@@ -36,7 +37,7 @@ class Belle2Invisible(Likelihood):
     """
 
     name = "belle2_invisible"
-    requires = ("g_mu_on_shell", "branching_ratios", "gamma_total_mev", "gamma_phi_ee_mev", "m_zp_mev",
+    requires = ("g_mu_production2", "branching_ratios", "gamma_total_mev", "gamma_phi_ee_mev", "m_zp_mev",
                 "m_phi_mev")
     default_dataset = "belle2_2020"
     options = {"reference_br_inv": Option("model", "Br(Z' -> invisible) of the published reference: model "
@@ -69,7 +70,7 @@ class Belle2Invisible(Likelihood):
     def rate_over_limit(self, obs):
         m = obs["m_zp_mev"]
         g_limit = recast.limit_loglog(m, self.m_table, self.g_table)
-        return recast.rate_over_limit(np.abs(obs["g_mu_on_shell"]) ** 2, self.p_missing(obs),
+        return recast.rate_over_limit(obs["g_mu_production2"], self.p_missing(obs),
                                       self.p_reference(m), g_limit)
 
     def loglike(self, obs):

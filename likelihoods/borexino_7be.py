@@ -15,7 +15,8 @@ class Borexino7Be(Likelihood):
 
     Models: the rate per electron R/Phi = sum_lines B_l int dT Tr[rho_l S_l(T)] over the recoil
     window, with the flavour-matrix cross section S(T) of nsifit.physics.electron_scattering
-    (SM + Z' exchange, eps(T) = g_nu g_e / (2 sqrt2 G_F (m^2 + 2 m_e T)) on g_L and g_R).
+    (SM + Z' exchange, eps(T) = g_nu g_e / (2 sqrt2 G_F (m^2 + 2 m_e T)) on g_L and g_R; with chiral
+    electron charges g_e - g_e^A on g_L and g_e + g_e^A on g_R).
     An SM analysis turns it into P_inf = (R/Phi - sigma_mu^SM)/(sigma_e^SM - sigma_mu^SM),
     compared with Borexino's Pee = 0.51 +- 0.07 (PRL 107 (2011) 141302, arXiv:1104.1816).
     Options:
@@ -38,7 +39,7 @@ class Borexino7Be(Likelihood):
     """
 
     name = "borexino_7be"
-    requires = ("g_e", "g_nu", "m_zp_mev")
+    requires = ("g_e", "g_e_axial", "g_nu", "m_zp_mev")
     default_dataset = "borexino_2011"
     required_fields = ("pee", "pee_sigma", "lines", "recoil_window_mev", "oscillation",
                        "solar_centre_electron_density")
@@ -110,7 +111,8 @@ class Borexino7Be(Likelihood):
     def rate_cm2_direct(self, obs):
         """rate_cm2 by es.sigma_cm2 at every call (no tables): the reference route of the tests."""
         return sum(b * es.sigma_cm2(rho, e, self.t_min_mev, self.t_max_mev, obs["g_nu"], obs["g_e"],
-                                    obs["m_zp_mev"], interference=self.option_values["interference"])
+                                    obs["m_zp_mev"], interference=self.option_values["interference"],
+                                    g_e_axial=obs["g_e_axial"])
                    for (e, b), rho in zip(self.lines, self.rhos))
 
     def loglike(self, obs):

@@ -15,8 +15,8 @@ class CcfrTrident(Likelihood):
     one beam energy per experiment (CCFR 160 GeV on Fe-56, CHARM-II 24 GeV on SiO2; no flux spectrum,
     no incoherent scattering on single nucleons). g_mu is the full muon vector coupling at q^2 = 0
     (g_zp X_mu + e eps Q_mu: the kinetic mixing enters only together with g_nu_mumu, so a pure dark
-    photon gives R = 1). Axial muon couplings and flavour-changing nu_mu -> nu_x couplings (no
-    interference with the SM) are not part of the models and not included.
+    photon gives R = 1). Flavour-changing nu_mu -> nu_x couplings (no interference with the SM) are not
+    included; the plugin does not apply to chiral muon charges (an axial coupling is not in the table).
     Data: `ccfr_1991` (default, PRL 66 (1991) 3117: R = 0.82 +- 0.28) and `charm2_1990` (PLB 245
     (1990) 271: R = 1.58 +- 0.57); each dataset names the observable it constrains.
     Construction: Gaussian measurement, log L = -(R - R_exp)^2/(2 sigma^2). For L_mu - L_tau (x = g'^2
@@ -26,6 +26,9 @@ class CcfrTrident(Likelihood):
     """
 
     name = "ccfr_trident"
+    vector_only = ("mu",)
+    assumption = ("its cross-section table has the Z' in the vector coupling C_V; an axial muon coupling would add "
+                  "to C_A together with a longitudinal (m_mu/m_Z')^2 term, not tabulated")
     requires = ("trident_ratio_ccfr", "trident_ratio_charm2")
     default_dataset = "ccfr_1991"
 

@@ -12,13 +12,15 @@ class InvisibleSearch(Likelihood):
     """A published A' -> invisible limit recast onto any Z' produced through its electron coupling.
 
     rate/rate_limit = |g_e(m^2)/e|^2 P_missing / eps_limit(m)^2 (nsifit.recast; g_e(m^2) is complex
-    where the loop-induced mixing has an absorptive part), Poisson zero-count
+    where the loop-induced mixing has an absorptive part; an axial electron coupling adds |g_e^A/e|^2, the
+    helicity-conserving emission for m_Z' >> m_e, observable electron_epsilon_eff2; the longitudinal
+    (m_e/m_Z')^2 emission of a non-conserved axial current is left out, conservative), Poisson zero-count
     construction; log L = 0 outside the curve's mass range. Subclasses give `zp_energies(m)`:
     the Z' lab energies passing the cuts and their weights. Datasets: a `table` with m_zp_mev,
     epsilon (interpolated log-log) and `escape_distance_cm`.
     """
 
-    requires = ("electron_epsilon_eff", "branching_ratios", "gamma_total_mev", "gamma_phi_ee_mev",
+    requires = ("electron_epsilon_eff2", "branching_ratios", "gamma_total_mev", "gamma_phi_ee_mev",
                 "m_zp_mev", "m_phi_mev", "br_inv", "pure_dark_photon")
     options = {"recast": Option("physics", "physics: P_missing from the decay lengths; seed: Bernal and Farzan "
                                            "sect. 3's Br(inv) ratio without decay lengths",
@@ -51,8 +53,7 @@ class InvisibleSearch(Likelihood):
 
     def loglike(self, obs):
         eps_limit = recast.limit_loglog(obs["m_zp_mev"], self.m_table, self.eps_table)
-        ratio = recast.rate_over_limit(np.abs(obs["electron_epsilon_eff"]) ** 2, self.p_missing(obs), 1.0,
-                                       eps_limit)
+        ratio = recast.rate_over_limit(obs["electron_epsilon_eff2"], self.p_missing(obs), 1.0, eps_limit)
         return stats.poisson_zero_count(ratio)
 
     def derived(self, obs):

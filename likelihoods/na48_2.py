@@ -23,6 +23,7 @@ class Na48_2(Likelihood):
     (q_u^2 + q_d^2) combination, eps - c g_zp/(5 e) (`pi0_epsilon_eff_seed`), times Br(ee), no
     decay-length factor. Option `limit`: `weakest` (default, conservative) or `strongest` epsilon
     of each mass bin of the jagged published curve.
+    Does not apply to chiral u or d charges (axial quark couplings: pi0-Z' mixing, not computed).
     Data: `na48_2_2015`, PLB 746 (2015) 178, Fig. 4 binned (30 bins, constant within a bin).
     Construction: one-sided Gaussian in the signal rate, log L = -(1.28 rate/rate_limit)^2/2
     (Delta chi^2 = 1.64 on the limit): the search fits a signal on a large pi0_D background, so
@@ -30,6 +31,9 @@ class Na48_2(Likelihood):
     """
 
     name = "na48_2"
+    vector_only = ("u", "d")
+    assumption = ("pi0 -> gamma Z' is taken through the vector (anomaly) coupling g_p; an axial quark coupling "
+                  "adds pi0-Z' mixing that is not computed")
     requires = ("pi0_epsilon_eff", "pi0_epsilon_eff_seed", "br_ee", "gamma_total_mev", "m_zp_mev",
                 "pure_dark_photon")
     default_dataset = "na48_2_2015"

@@ -15,8 +15,9 @@ class Na62Kmunu(Likelihood):
 
     Models: Z' emission off the nu_mu leg of K+ -> mu+ nu, rate proportional to
     g(nu_mu)^2 at fixed m_zp, times Br(Z' -> nu nu) because NA62 requires X invisible
-    (`invisible_only: false` sets the branching to 1, as Bernal and Farzan assumes). Emission off
-    the muon leg and Z' decays to e+e- outside the detector are neglected.
+    (`invisible_only: false` sets the branching to 1, as Bernal and Farzan assume). Emission off
+    the muon leg and Z' decays to e+e- outside the detector are neglected; it does not apply where the
+    (nu_mu, mu_L) doublet carries two charges (anomalous, SU(2)-breaking sets).
     Data: Bernal and Farzan eq. 32, |g(nu_mu)| < 0.003 (m_zp / 5 MeV), its straight-line summary of
     NA62's 90% CL BR limits (PLB 816 (2021) 136259, arXiv:2101.12304), applied for
     10 <= m_zp <= 370 MeV only (log L = 0 outside the searched range).
@@ -27,6 +28,9 @@ class Na62Kmunu(Likelihood):
     """
 
     name = "na62_kmunu"
+    su2_doublets = ("mu",)
+    assumption = ("the emission off the nu_mu leg is the rate only for a conserved doublet current; with "
+                  "X(nu_mu) != X(mu_L) the W vertex radiates a longitudinal Z' growing as (m_K/m_Z')^2")
     requires = ("g_nu_mumu", "m_zp_mev", "br_inv")
     default_dataset = "seed000_eq32"
     options = {"construction": Option("one_sided_gaussian", "statistical reading of the 90% CL limit",

@@ -19,6 +19,10 @@ class DataError(NsifitError):
     """A data file is missing or does not follow the dataset schema."""
 
 
+class NsifitWarning(UserWarning):
+    """Something the user should know but that does not stop the run (e.g. an anomalous charge set)."""
+
+
 class StorageError(NsifitError):
     """An output file is unreadable, truncated or not an nsifit file."""
 

@@ -54,7 +54,10 @@ def test_info_lists_models_with_units():
     out = nsifit("info", "--json")
     info = json.loads(out.stdout)
     models = {m["name"]: m for m in info["models"]}
-    assert set(models) == {"mutau_baryon", "lmu_minus_ltau", "dark_photon", "b_minus_l"}
+    assert set(models) == {"mutau_baryon", "lmu_minus_ltau", "dark_photon", "b_minus_l", "le_minus_lmu",
+                           "le_minus_ltau", "b_minus_3ltau", "b_minus_3lmu", "protophobic", "u1"}
+    assert models["b_minus_l"]["charges"] == {"B": 1, "L": -1}
+    assert models["b_minus_l"]["anomaly"] == "anomaly free (with nu_R)"
     units = {p["name"]: p["unit"] for p in models["mutau_baryon"]["parameters"]}
     assert units["m_zp"] == "MeV" and units["m_phi"] == "MeV" and units["g_zp"] == "1"
 

@@ -161,10 +161,20 @@ def test_bridge_from_model_couplings():
     x = np.stack([seed_charges(-0.1), seed_charges(0.4)])
     ref = qm.flavour_changing_couplings(x, x, x, [5e-4, 1e-3], epsilon=[0, 2e-4])
     np.testing.assert_allclose(q.left_down, ref.left_down, rtol=1e-14, atol=1e-22)
-    bad = Couplings(m_zp_mev=np.array([10.0]), g_zp=np.array([1e-3]), epsilon=np.array([0.0]),
-                    charges={"u": 1.0, "d": 0.0}, nu_charges=np.zeros((3, 3)))
-    with pytest.raises(ValueError, match="vector-like"):
-        qm.quark_couplings_from(bad)
+    # u_L != d_L (a U(1)' that breaks SU(2)_L, u1 with anomalies: allow): each sector rotated with its own charges
+    split = Couplings(m_zp_mev=np.array([10.0]), g_zp=np.array([1e-3]), epsilon=np.array([0.0]),
+                      charges={"u": 1.0, "d": 0.0}, nu_charges=np.zeros((3, 3)))
+    q = qm.quark_couplings_from(split, "up")
+    v = qm.ckm_matrix()
+    np.testing.assert_allclose(q.left_up[0], 1e-3 * np.outer(v[:, 0], np.conj(v[:, 0])), atol=1e-20)
+    np.testing.assert_allclose(q.left_down[0], 0.0, atol=1e-20)
+    # chiral charges: X_L = X - X^A, X_R = X + X^A (a right-handed u only)
+    chiral = Couplings(m_zp_mev=np.array([10.0]), g_zp=np.array([1e-3]), epsilon=np.array([0.0]),
+                       charges={"u": 0.5}, axial_charges={"u": 0.5}, nu_charges=np.zeros((3, 3)))
+    q = qm.quark_couplings_from(chiral)
+    np.testing.assert_allclose(q.right_up[0], np.diag([1e-3, 0, 0]), atol=1e-20)
+    np.testing.assert_allclose(q.left_up[0], 0.0, atol=1e-20)
+    np.testing.assert_allclose(np.diag(q.axial_up[0]), [5e-4, 0, 0], atol=1e-20)
 
 
 # --- P -> P' Z' ---------------------------------------------------------------------------------

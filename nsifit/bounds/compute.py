@@ -24,13 +24,13 @@ chunks of CHUNK points.
 """
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import yaml
 
 from nsifit.bounds.config import DERIVED, NO_SIGNAL, BoundsConfig, check_keys
-from nsifit.errors import ConfigError
+from nsifit.errors import ConfigError, NsifitWarning
 from nsifit.plugins import registry
 from nsifit.plugins.evaluate import evaluate
 from nsifit.plugins.registry import PluginWarning
@@ -89,7 +89,7 @@ def layer_field(cfg, layer, params, cache, data_dir=None, progress=False):
     """(field, low, high): the layer's region is low < field < high (see the module docstring)."""
     model = cfg.model
     if layer.kind in ("band", "excess"):
-        plugin = registry.build(model.name, [layer.likelihood], {layer.likelihood: layer.options}, data_dir)[0]
+        plugin = registry.build(model, [layer.likelihood], {layer.likelihood: layer.options}, data_dir)[0]
         for attr in (layer.mean, layer.sigma):
             if not hasattr(plugin, attr):
                 raise ConfigError(f"layer '{layer.label}': plugin '{layer.likelihood}' has no attribute "
@@ -99,7 +99,8 @@ def layer_field(cfg, layer, params, cache, data_dir=None, progress=False):
         x = ObservableSet(model.couplings(resolved), resolved)[name]
         z = (x - float(getattr(plugin, layer.mean))) / float(getattr(plugin, layer.sigma))
         return (z, -layer.nsigma, layer.nsigma) if layer.kind == "band" else (z, layer.nsigma, np.inf)
-    members = layer.members or ((layer.likelihood, layer.options),)
+    members = [m for m in (layer.members or ((layer.likelihood, layer.options),))
+               if registry.get_plugin_class(m[0]).applies_to(model)]
     delta = sum(_delta_chi2(model, name, options, layer.reference, params, cache, data_dir, progress)
                 for name, options in members)
     return (delta, layer.threshold, np.inf) if layer.kind == "excluded" else (delta, -np.inf, layer.threshold)
@@ -128,6 +129,7 @@ class BoundsResult:
     valid: np.ndarray
     fields: list          # per layer: (field (ny, nx), low, high)
     profile: tuple = None  # (x, y, delta_chi2 (ny, nx), {label: level}) of compute_profile
+    skipped: dict = field(default_factory=dict)   # layer index -> why its plugin(s) do not apply to the model
 
     def region(self, i):
         """Boolean (ny, nx) mask of layer i's region (False where the plane is not physical)."""
@@ -139,12 +141,21 @@ def compute(cfg, data_dir=None, progress=False):
     """Evaluate every layer of a bounds config on its grid."""
     params, valid = grid_parameters(cfg)
     shape = (cfg.y.n, cfg.x.n)
-    cache, fields = {}, []
-    for layer in cfg.layers:
+    cache, fields, skipped = {}, [], {}
+    for i, layer in enumerate(cfg.layers):
+        reasons = [registry.get_plugin_class(name).not_applicable(cfg.model)
+                   for name, _ in (layer.members or ((layer.likelihood, layer.options),))]
+        what = "; left out of the combination" if layer.members else "; not drawn"
+        for reason in filter(None, reasons):
+            warnings.warn(f"layer '{layer.label}': {reason}{what}", NsifitWarning, stacklevel=2)
+        if all(reasons):
+            skipped[i] = reasons[0]
+            fields.append((np.full(shape, np.nan), -np.inf, np.inf))
+            continue
         z, low, high = layer_field(cfg, layer, params, cache, data_dir, progress)
         z = np.where(valid, z, np.nan)
         fields.append((z.reshape(shape), low, high))
-    return BoundsResult(cfg, params, valid, fields)
+    return BoundsResult(cfg, params, valid, fields, skipped=skipped)
 
 
 # --- combined profile likelihood overlay ------------------------------------------------------

@@ -61,6 +61,19 @@ def model_settings(items):
     return settings
 
 
+def charges_option(text):
+    """'L_mu=1,L_tau=-1,B3=-2*(1-c)' -> {'L_mu': 1.0, 'L_tau': -1.0, 'B3': '-2*(1-c)'} (numbers where they
+    read as numbers, expressions kept as text for the model to parse)."""
+    items = [item.strip() for item in text.split(",") if item.strip()]
+    charges = {}
+    for key, value in parse_assignments(items, "--charges generator=charge").items():
+        try:
+            charges[key.strip()] = float(value)
+        except ValueError:
+            charges[key.strip()] = value.strip()
+    return charges
+
+
 def plugin_options(items):
     """['plugin.key=value', ...] -> {plugin: {key: value}} with YAML-typed values."""
     options = {}

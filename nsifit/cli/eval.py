@@ -7,8 +7,8 @@ class _ModelNames:
     """argparse choices that import the models only when `eval` is parsed (fast start-up)."""
 
     def _names(self):
-        from nsifit.theory.models import MODELS
-        return sorted(MODELS)
+        from nsifit.theory.models import available_models
+        return available_models()
 
     def __contains__(self, name):
         return name in self._names()
@@ -25,6 +25,9 @@ def register(sub):
     p.add_argument("--model-setting", action="append", default=[], metavar="KEY=VALUE",
                    help="model setting, e.g. quark_alignment=up (nsifit info lists each model's settings "
                         "and defaults; configs: model: {name: MODEL, KEY: VALUE})")
+    p.add_argument("--charges", metavar="GEN=X,...",
+                   help="U(1)' charges of model u1, e.g. L_mu=1,L_tau=-1 or B=1,L=-1 (expressions of parameters "
+                        "allowed: B3=-2*(1-c)); configs: model: {name: u1, charges: {...}}")
     p.add_argument("--likelihoods", help="comma-separated plugins (default: all that apply; '' none)")
     p.add_argument("--option", action="append", default=[], metavar="PLUGIN.KEY=VALUE",
                    help="plugin option, e.g. gm2_mu.dataset=bnl_fnal_2021_wp2020")
@@ -37,16 +40,22 @@ def cmd_eval(args):
     import numpy as np
 
     from nsifit.cli.common import (
+        charges_option,
         jsonable,
         model_settings,
         number_list,
         parse_assignments,
         plugin_options,
     )
+    from nsifit.errors import NsifitError
     from nsifit.plugins.evaluate import evaluate
     params = {k: number_list(k, v) for k, v in parse_assignments(args.params, "parameters").items()}
     names = None if args.likelihoods is None else [n for n in args.likelihoods.split(",") if n]
     settings = model_settings(args.model_setting)
+    if args.charges is not None:
+        if "charges" in settings:
+            raise NsifitError("give the charges once: --charges or --model-setting charges=...")
+        settings["charges"] = charges_option(args.charges)
     model = {"name": args.model, **settings} if settings else args.model
     result = evaluate(model, likelihoods=names, options=plugin_options(args.option),
                       data_dir=args.data_dir, **params)

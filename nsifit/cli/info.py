@@ -15,7 +15,7 @@ def register(sub):
 def cmd_info(args):
     from nsifit.plugins import registry
     from nsifit.plugins.datasets import load as load_dataset
-    from nsifit.theory.models import MODELS
+    from nsifit.theory.models import available_models, registered_model
     from nsifit.theory.observables import REGISTRY
     plugins = []
     for name in registry.loadable(registry.registry()):        # a broken plugin: one warning, left out
@@ -28,7 +28,7 @@ def cmd_info(args):
             entry["provenance"][ds] = load_dataset(name, ds, args.data_dir, package=cls.data_package).provenance()
         plugins.append(entry)
     info = {"nsifit_version": __version__,
-            "models": [m.info() for m in MODELS.values()],
+            "models": [registered_model(name).info() for name in available_models()],
             "likelihoods": plugins,
             "derived": {o.name: {"unit": o.unit, "description": o.description}
                         for o in REGISTRY.values() if o.reported}}
@@ -38,6 +38,9 @@ def cmd_info(args):
     print(f"nsifit {__version__}\n\nMODELS")
     for m in info["models"]:
         print(f"  {m['name']}: {m['description']}\n    ref: {m['reference']}")
+        if m.get("charges") is not None and m["name"] != "u1":
+            charges = ", ".join(f"{k}: {v}" for k, v in m["charges"].items()) or "none"
+            print(f"    charges {{{charges}}} ({m['anomaly']})")
         for p in m["parameters"]:
             opt = " (optional)" if p["optional"] else ""
             print(f"    {p['name']:<13} [{p['unit']}] {p['description']}{opt}")

@@ -38,11 +38,21 @@ def _one_line_warning(message, category, filename, lineno, file=None, line=None)
           file=sys.stderr if file is None else file)
 
 
+def _parse(parser, argv):
+    """parse_args, except that `eval` also takes its k=v points after options (`eval u1 --charges ... m_zp=10`)."""
+    args, extra = parser.parse_known_args(argv)
+    if extra and getattr(args, "params", None) is not None and all("=" in e and not e.startswith("-") for e in extra):
+        args.params = [*args.params, *extra]
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    return args
+
+
 def main(argv=None):
     shown = warnings.showwarning
     warnings.showwarning = _one_line_warning      # plugin and storage warnings: one line each
     try:
-        args = build_parser().parse_args(argv)
+        args = _parse(build_parser(), argv)
         import numpy as np
         with np.errstate(all="ignore"):    # extreme inputs give inf/nan in the output, not warnings
             args.func(args)

@@ -156,7 +156,7 @@ def load_config(source, overrides=None):
     data_dir = raw.get("data_dir")
     if data_dir is not None and not isinstance(data_dir, str):
         _fail("data_dir", f"expected a directory path, got {data_dir!r}")
-    likelihoods = _likelihoods(raw.get("likelihoods"), model.name, data_dir)
+    likelihoods = _likelihoods(raw.get("likelihoods"), model, data_dir)
     params = _params(_mapping("params", raw["params"]), model, likelihoods, data_dir)
     sampler = _sampler(_mapping("sampler", raw.get("sampler")))
     output = raw.get("output", f"chains/{Path(path).stem if path else 'run'}.h5")
@@ -166,10 +166,11 @@ def load_config(source, overrides=None):
                   profile=_mapping("profile", raw.get("profile")), data_dir=data_dir, source=path)
 
 
-def _likelihoods(raw, model_name, data_dir):
-    """{plugin: options}; a list of names is allowed; absent -> the default set (registry.default_names)."""
+def _likelihoods(raw, model, data_dir):
+    """{plugin: options}; a list of names is allowed; absent -> the default set (registry.default_names: each
+    one that does not apply is named in a one-line warning); a named plugin that does not apply is an error."""
     if raw is None:
-        raw = {n: {} for n in registry.default_names(model_name)}
+        raw = {n: {} for n in registry.default_names(model)}
     elif isinstance(raw, list):
         raw = {n: {} for n in raw}
     raw = _mapping("likelihoods", raw)
@@ -180,6 +181,9 @@ def _likelihoods(raw, model_name, data_dir):
             _fail("likelihoods", unknown("likelihood", name, valid or ["(none installed)"]))
         options = dict(_mapping(f"likelihoods.{name}", options))
         cls = registry.get_plugin_class(name)
+        reason = cls.not_applicable(model)
+        if reason is not None:
+            _fail(f"likelihoods.{name}", reason)
         _check_keys(f"likelihoods.{name}", options, ["dataset", *cls.options])
         try:
             cls.validated_options(options)

@@ -85,7 +85,7 @@ class Posterior:
         cfg = self.config
         self.data_dir = data_dir or cfg.data_dir
         self.model = get_model(cfg.model)
-        self.plugins = registry.build(self.model.name, list(cfg.likelihoods), cfg.likelihoods,
+        self.plugins = registry.build(self.model, list(cfg.likelihoods), cfg.likelihoods,
                                         self.data_dir)
         owners = {n.name: (p.name, n) for p in self.plugins for n in p.nuisances}
         self.fixed = {n: s.value for n, s in cfg.params.items() if s.prior == "fixed"}

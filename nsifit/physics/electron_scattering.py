@@ -84,11 +84,12 @@ def sigma_sm_cm2(rho, e_nu_mev, t_min_mev, t_max_mev):
     return float(weights @ _trace(rho, s))
 
 
-def sigma_cm2(rho, e_nu_mev, t_min_mev, t_max_mev, g_nu, g_e, m_zp_mev, interference=True):
+def sigma_cm2(rho, e_nu_mev, t_min_mev, t_max_mev, g_nu, g_e, m_zp_mev, interference=True, g_e_axial=None):
     """Cross section with the Z' for the state rho, integrated over the recoil window [cm^2].
 
-    g_nu (n, 3, 3) flavour-basis neutrino couplings, g_e (n,) electron vector coupling,
-    m_zp_mev (n,). Writing eps(T) = D f(T), f = 1/(m^2 + 2 m_e T), S(T) splits into the SM
+    g_nu (n, 3, 3) flavour-basis neutrino couplings, g_e (n,) electron vector coupling, g_e_axial (n,) its
+    axial coupling (chiral charges: the Z' shifts G_L by eps with g_e - g_e_axial and G_R with g_e + g_e_axial;
+    None or 0: vector-like), m_zp_mev (n,). Writing eps(T) = D f(T), f = 1/(m^2 + 2 m_e T), S(T) splits into the SM
     term, the interference (linear in f) and the |Z'|^2 term (quadratic in f); each is a
     constant matrix times a scalar integral over T. interference=False drops the linear
     term (Gninenko and Gorbunov keeps only |Z'|^2). The integrals use 24 Gauss-Legendre nodes in
@@ -107,8 +108,12 @@ def sigma_cm2(rho, e_nu_mev, t_min_mev, t_max_mev, g_nu, g_e, m_zp_mev, interfer
     t = m2 * np.expm1(x) / (2 * M_E_MEV)                       # expm1: no cancellation for heavy Z'
     jacobian = 0.5 * (x_hi - x_lo)[..., None] * _WEIGHTS * denominator / (2 * M_E_MEV)  # dT
     kin = kinematic_weights(e_nu_mev, t)
-    d = zp_shift_numerator_mev2(g_nu, g_e)
-    zp = (d, d)
+    if g_e_axial is None or not np.any(np.asarray(g_e_axial) != 0):
+        d = zp_shift_numerator_mev2(g_nu, g_e)
+        zp = (d, d)
+    else:
+        zp = (zp_shift_numerator_mev2(g_nu, np.asarray(g_e) - g_e_axial),
+              zp_shift_numerator_mev2(g_nu, np.asarray(g_e) + g_e_axial))
     linear = [a + b for a, b in zip(chiral_products(SM_COUPLINGS, zp), chiral_products(zp, SM_COUPLINGS))]
     quadratic = chiral_products(zp, zp)
     total = base

@@ -26,7 +26,10 @@ In the interaction (flavour) basis the U(1)' current is generation-diagonal:
     L = g_zp Z'_mu sum_k [ X_Q,k (ubar'_Lk g^mu u'_Lk + dbar'_Lk g^mu d'_Lk)
                            + X_u,k ubar'_Rk g^mu u'_Rk + X_d,k dbar'_Rk g^mu d'_Rk ],
 
-one charge X_Q,k for both members of the doublet Q_k (SU(2)_L). The mass eigenstates are
+one charge X_Q,k for both members of the doublet Q_k (SU(2)_L; a charge set that breaks SU(2)_L, allowed
+only as an anomalous one, gives the up- and down-type left-handed quarks their own charges and each sector
+is rotated with its own, `x_q_down`). The chiral charges come from the model's vector and axial charges,
+X_L = X - X^A, X_R = X + X^A (`generation_charges`). The mass eigenstates are
 u'_L = V_uL u_L, d'_L = V_dL d_L (and likewise for R), the columns of V_fL being the mass
 eigenvectors; the W current ubar'_L g d'_L = ubar_L (V_uL^dag V_dL) g d_L defines
 
@@ -196,11 +199,13 @@ def _diag(x):
     return out
 
 
-def flavour_changing_couplings(x_q, x_u, x_d, g_zp, alignment="down", epsilon=0.0, ckm=None):
+def flavour_changing_couplings(x_q, x_u, x_d, g_zp, alignment="down", epsilon=0.0, ckm=None, x_q_down=None):
     """Mass-basis Z' couplings from generation charges (module docstring for the derivation).
 
     x_q:  charges X_Q,k of the left-handed doublets Q_1..3, shape (3,) or (n, 3).
     x_u, x_d: charges of u_R,k and d_R,k, shape (3,) or (n, 3).
+    x_q_down: charges of the left-handed down-type quarks when they differ from the up-type ones (a U(1)' that
+    does not commute with SU(2)_L, allowed only for anomalous charge sets); default x_q.
     g_zp: gauge coupling, scalar or (n,).  epsilon: kinetic mixing (adds e eps Q_f to g_L and g_R; may be
     complex, the on-shell loop mixing above a threshold: it sits on the diagonal only, so the
     flavour-changing elements, and Im g^sd of K_L -> pi0 Z', do not see it).
@@ -213,19 +218,20 @@ def flavour_changing_couplings(x_q, x_u, x_d, g_zp, alignment="down", epsilon=0.
     g_zp = np.atleast_1d(np.asarray(g_zp, float))
     eps = np.asarray(epsilon)
     eps = eps.astype(complex if np.iscomplexobj(eps) else float)
-    shapes = [np.shape(x)[:-1] for x in (x_q, x_u, x_d)]
+    x_q_down = x_q if x_q_down is None else x_q_down
+    shapes = [np.shape(x)[:-1] for x in (x_q, x_u, x_d, x_q_down)]
     n = max([g_zp.shape[0]] + [s[0] for s in shapes if s] + [eps.size])
     g_zp = np.broadcast_to(g_zp, (n,))
     eps = np.broadcast_to(eps, (n,))
-    xq, xu, xd = (_charges(x, n) for x in (x_q, x_u, x_d))
+    xq_up, xu, xd, xq_down = (_charges(x, n) for x in (x_q, x_u, x_d, x_q_down))
     v_ul, v_dl = left_rotations(alignment, ckm)
     unit = np.eye(3)
-    # V^dag (x_1 1) V = x_1 1 exactly: only X_Q - x_1 1 is rotated, so that generation-universal
-    # charges give exactly diagonal couplings (no flavour change from rounding, ~1e-17 g_zp)
-    x_1 = xq[:, 0][:, None, None]
-    x_rel = xq - xq[:, :1]
 
-    def rotate(v):     # V^dag X V: (V^dag X V)_ij = sum_k V_ki^* x_k V_kj
+    def rotate(v, xq):     # V^dag X V: (V^dag X V)_ij = sum_k V_ki^* x_k V_kj
+        # V^dag (x_1 1) V = x_1 1 exactly: only X_Q - x_1 1 is rotated, so that generation-universal
+        # charges give exactly diagonal couplings (no flavour change from rounding, ~1e-17 g_zp)
+        x_1 = xq[:, 0][:, None, None]
+        x_rel = xq - xq[:, :1]
         if v.ndim == 2:      # one matrix for all points: x (n, 3) times the projectors V_ki^* V_kj (3, 9)
             projectors = (np.conj(v)[:, :, None] * v[:, None, :]).reshape(3, 9)
             return (x_rel @ projectors.real + 1j * (x_rel @ projectors.imag)).reshape(n, 3, 3) + x_1 * unit
@@ -235,7 +241,7 @@ def flavour_changing_couplings(x_q, x_u, x_d, g_zp, alignment="down", epsilon=0.
     ee_u = (E_CHARGE * eps * ELECTRIC_CHARGE["u"])[:, None, None] * unit
     ee_d = (E_CHARGE * eps * ELECTRIC_CHARGE["d"])[:, None, None] * unit
     g = g_zp[:, None, None]
-    return QuarkCouplings(left_up=g * rotate(v_ul) + ee_u, left_down=g * rotate(v_dl) + ee_d,
+    return QuarkCouplings(left_up=g * rotate(v_ul, xq_up) + ee_u, left_down=g * rotate(v_dl, xq_down) + ee_d,
                           right_up=g * _diag(xu) + ee_u, right_down=g * _diag(xd) + ee_d)
 
 
@@ -273,25 +279,24 @@ def has_flavour_change(quark_couplings):
 
 
 def generation_charges(couplings):
-    """X_Q = X_u = X_d per generation from a vector-like nsifit Couplings record, each (n, 3).
+    """Left- and right-handed quark charges per generation from an nsifit Couplings record:
+    {'up_left', 'down_left', 'up_right', 'down_right'}, each (n, 3) in the order (u, c, t) / (d, s, b).
 
-    A vector coupling to quark flavours fixes the doublet charge only if the up- and down-type
-    members of each generation carry the same charge (SU(2)_L); otherwise ValueError.
+    X_L = X - X^A and X_R = X + X^A from the vector and axial charges (Couplings.chiral_charge). For a U(1)'
+    that commutes with SU(2)_L, up_left = down_left = X_Q (the doublet charge).
     """
-    up = np.stack([couplings.charge(q) for q in UP_QUARKS], axis=-1)
-    down = np.stack([couplings.charge(q) for q in DOWN_QUARKS], axis=-1)
-    if not np.allclose(up, down, rtol=1e-12, atol=0.0):
-        raise ValueError("the quark charges are not vector-like per generation (X_u != X_d): the doublet "
-                         "charges X_Q cannot be read off the vector couplings; call "
-                         "flavour_changing_couplings with x_q, x_u, x_d")
-    return up
+    def stack(quarks, hand):
+        return np.stack([couplings.chiral_charge(q, hand) for q in quarks], axis=-1)
+    return {"up_left": stack(UP_QUARKS, "L"), "down_left": stack(DOWN_QUARKS, "L"),
+            "up_right": stack(UP_QUARKS, "R"), "down_right": stack(DOWN_QUARKS, "R")}
 
 
 def quark_couplings_from(couplings, alignment="down", on_shell=True, ckm=None):
-    """QuarkCouplings for an nsifit Couplings record (vector-like charges, model's kinetic mixing).
+    """QuarkCouplings for an nsifit Couplings record (any chiral quark charges, the model's kinetic mixing).
 
     on_shell: kinetic mixing at q^2 = m_zp^2 (production of a real Z'), else at q^2 = 0.
     """
     x = generation_charges(couplings)
     eps = couplings.epsilon_on_shell if on_shell else couplings.epsilon
-    return flavour_changing_couplings(x, x, x, couplings.g_zp, alignment=alignment, epsilon=eps, ckm=ckm)
+    return flavour_changing_couplings(x["up_left"], x["up_right"], x["down_right"], couplings.g_zp,
+                                      alignment=alignment, epsilon=eps, ckm=ckm, x_q_down=x["down_left"])

@@ -179,5 +179,6 @@ def prompt_probability(br_ee, gamma_total_mev, m_zp_mev, energy_mev, max_distanc
 
 
 def pure_dark_photon(couplings):
-    """Mask of points with kinetic mixing only (g_zp = 0, no phi): the searches' reference model."""
-    return (couplings.g_zp == 0) & ~couplings.has_phi
+    """Mask of points with kinetic mixing only (g_zp = 0 or no U(1)' charge at all, no phi): the searches'
+    reference model."""
+    return ((couplings.g_zp == 0) | ~couplings.charged) & ~couplings.has_phi

@@ -7,7 +7,10 @@ on shell (q^2 = m_zp^2), complex where the loop-induced mixing has an absorptive
 above 2 m_mu), so every width goes as |g|^2. Missing: the isoscalar hadronic channels (pi0 gamma, 3 pi
 through the omega, K K through the phi; they need g_u + g_d and g_s, as in the
 vector-meson-dominance treatment of Ilten et al., JHEP 06 (2018) 004, arXiv:1801.04847) and rho', omega-rho
-interference above ~1 GeV. Below 2 m_pi, Z' -> pi0 gamma and 3 gamma are negligible
+interference above ~1 GeV. Axial couplings (chiral charges) enter the lepton widths; axial quark couplings give
+no pi+ pi- (a P-wave pi pi pair is 1^{--}: only the vector current makes it) and their hadronic channels (e.g. 3 pi
+through the axial current) are not included. Right-handed neutrinos are taken heavier than m_zp/2 (no
+Z' -> nu_R nu_R). Below 2 m_pi, Z' -> pi0 gamma and 3 gamma are negligible
 (Landau-Yang forbids 2 gamma), so the widths are complete for m_zp < 2 m_pi; above, a
 Z' with isoscalar quark couplings (e.g. B - L) has its hadronic width underestimated.
 """
@@ -41,10 +44,14 @@ def _velocity(m_mev, m_daughter_mev):
     return np.sqrt(np.where(x > 0.0, x, 0.0))         # nan (0/0, nan masses) -> 0, like below threshold
 
 
-def width_vector_to_fermions(g_f, m_mev, m_f_mev, n_colours=1):
-    """Gamma(V -> f fbar) = N_c |g|^2 m/(12 pi) (1 + 2 m_f^2/m^2) beta [MeV] (g may be complex)."""
+def width_vector_to_fermions(g_f, m_mev, m_f_mev, n_colours=1, g_axial=0.0):
+    """Gamma(V -> f fbar) = N_c m/(12 pi) beta [|g|^2 (1 + 2 m_f^2/m^2) + |g_A|^2 beta^2] [MeV] for the vector
+    coupling g (may be complex) and the axial coupling g_A (L = V fbar gamma^mu (g + g_A gamma_5) f)."""
     beta = _velocity(m_mev, m_f_mev)
-    return n_colours * np.abs(g_f) ** 2 * m_mev / (12 * math.pi) * (1 + 2 * m_f_mev ** 2 / m_mev ** 2) * beta
+    vector = np.abs(g_f) ** 2 * (1 + 2 * m_f_mev ** 2 / m_mev ** 2)
+    if np.any(np.asarray(g_axial) != 0):
+        vector = vector + np.abs(g_axial) ** 2 * beta ** 2
+    return n_colours * vector * m_mev / (12 * math.pi) * beta
 
 
 def _gs_momentum(s):
@@ -118,7 +125,7 @@ def width_scalar_to_electrons(lambda_phi_e, m_phi_mev):
 def partial_widths(couplings):
     """Dict channel -> Gamma [MeV] for ee, mumu, tautau, pipi, nunu_e/mu/tau, phiphi."""
     m = couplings.m_zp_mev
-    widths = {ch: width_vector_to_fermions(couplings.vector(f, on_shell=True), m, mf)
+    widths = {ch: width_vector_to_fermions(couplings.vector(f, on_shell=True), m, mf, g_axial=couplings.axial(f))
               for ch, (f, mf) in CHARGED_LEPTONS.items()}
     widths["pipi"] = width_vector_to_pions(
         couplings.vector("u", on_shell=True) - couplings.vector("d", on_shell=True), m)

@@ -86,8 +86,8 @@ def draw(result, ax=None, width_in=3.4, height_in=4.3):
             zc = np.ma.masked_invalid(np.clip(z, -BIG / 10, BIG / 10))
             levels = [max(low, -BIG), min(high, BIG)]
             if not result.region(i).any():
-                handles.append(Patch(facecolor="none", edgecolor="none",
-                                     label=f"{layer.label} (none in range)"))
+                why = "does not apply" if i in result.skipped else "none in range"
+                handles.append(Patch(facecolor="none", edgecolor="none", label=f"{layer.label} ({why})"))
                 continue
             if st["fill"]:
                 ax.contourf(x, y, zc, levels=levels, colors=[st["color"]], alpha=st["alpha"])

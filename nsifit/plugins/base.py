@@ -19,6 +19,7 @@ import numpy as np
 from nsifit.errors import ConfigError, unknown
 from nsifit.plugins import datasets
 from nsifit.plugins.options import declared
+from nsifit.theory.models import get_model
 from nsifit.theory.observables import require
 
 
@@ -57,6 +58,9 @@ class Likelihood:
     nuisances = ()
     models = None
     data_package = None
+    vector_only = ()           # charged fermions whose axial couplings the plugin's physics leaves out
+    su2_doublets = ()          # lepton flavours whose doublet (nu_a, a_L) must carry one charge
+    assumption = ""            # what it assumes, for the one-line reason when it does not apply
 
     def __init__(self, dataset=None, data_dir=None, **options):
         require(self.requires)
@@ -111,8 +115,30 @@ class Likelihood:
         return cls.nuisances
 
     @classmethod
-    def applies_to(cls, model_name):
-        return cls.models is None or model_name in cls.models
+    def applies_to(cls, model):
+        """True when the plugin applies to `model` (a Model or a model spec): see `not_applicable`."""
+        return cls.not_applicable(model) is None
+
+    @classmethod
+    def not_applicable(cls, model):
+        """None when the plugin applies to `model`, else one line saying why not.
+
+        A plugin declares `vector_only` (fermions whose axial coupling its physics leaves out: it does not
+        apply to chiral charges on them), `su2_doublets` (lepton flavours whose SU(2) doublet must carry one
+        charge) and `models` (names it is restricted to; None = all)."""
+        model = get_model(model)
+        if cls.models is not None and model.name not in cls.models:
+            return f"likelihood '{cls.name}' applies only to {', '.join(cls.models)}"
+        axial = [f for f in cls.vector_only if f in getattr(model, "axial_fermions", ())]
+        if axial:
+            return (f"likelihood '{cls.name}' does not apply to model '{model.name}': the charges of "
+                    f"{', '.join(axial)} are chiral and {cls.assumption or 'its physics takes vector couplings'}")
+        broken = [a for a in cls.su2_doublets if a in getattr(model, "broken_doublets", ())]
+        if broken:
+            return (f"likelihood '{cls.name}' does not apply to model '{model.name}': the doublet of "
+                    f"{', '.join(broken)} carries two charges (SU(2)-breaking) and "
+                    f"{cls.assumption or 'it assumes one'}")
+        return None
 
     @classmethod
     def info(cls, data_dir=None):

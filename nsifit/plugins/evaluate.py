@@ -94,7 +94,7 @@ def evaluate(model, likelihoods=None, options=None, data_dir=None, **params):
     point is valid.
     """
     mdl = get_model(model)
-    plugins = registry.build(mdl.name, likelihoods, options, data_dir)
+    plugins = registry.build(mdl, likelihoods, options, data_dir)
     try:
         shape = np.broadcast_shapes(*(np.shape(v) for v in params.values()))
     except ValueError:

@@ -20,7 +20,7 @@ import os
 import warnings
 from importlib.metadata import entry_points
 
-from nsifit.errors import ConfigError, NsifitError, unknown
+from nsifit.errors import ConfigError, NsifitError, NsifitWarning, unknown
 from nsifit.plugins.base import Likelihood
 
 ENTRY_POINT_GROUP = "nsifit.likelihoods"
@@ -30,6 +30,7 @@ BUILTIN_MODULE = "nsifit_likelihoods"
 
 class PluginWarning(UserWarning):
     """A plugin could not be loaded (it is left out) or returned unusable values."""
+_SKIPPED = set()
 
 
 @functools.lru_cache(maxsize=1)
@@ -101,21 +102,47 @@ def loadable(names):
     return out
 
 
-def default_names(model_name):
-    """The default plugin set for a model (see the module docstring), in registry order."""
+def default_names(model):
+    """The default plugin set for a model (a Model or spec; see the module docstring), in registry order:
+    the loadable ones that apply (each one that does not is named once in a warning)."""
     chosen = set(_selected_third_party())
     names = [n for n in registry() if is_builtin(n) or n in chosen]
-    return [n for n in loadable(names) if get_plugin_class(n).applies_to(model_name)]
+    return applicable(model, loadable(names))
 
 
-def build(model_name, names=None, options=None, data_dir=None):
-    """Instantiate plugins: `names=None` -> the default set for the model."""
+def applicable(model, names):
+    """The plugins of `names` that apply to `model`; each one that does not is reported once per
+    process as a one-line NsifitWarning (Likelihood.not_applicable)."""
+    out = []
+    for name in names:
+        reason = get_plugin_class(name).not_applicable(model)
+        if reason is None:
+            out.append(name)
+        elif (name, reason) not in _SKIPPED:
+            _SKIPPED.add((name, reason))
+            warnings.warn(f"{reason}; left out", NsifitWarning, stacklevel=3)
+    return out
+
+
+def check_applicable(model, names):
+    """ConfigError (one line) if a plugin asked for by name does not apply to `model`."""
+    for name in names:
+        reason = get_plugin_class(name).not_applicable(model)
+        if reason is not None:
+            raise ConfigError(reason)
+
+
+def build(model, names=None, options=None, data_dir=None):
+    """Instantiate plugins: `names=None` -> the default set for the model (a Model or spec); a named
+    plugin that does not apply is a ConfigError."""
     options = dict(options or {})
     for key in options:
         if key not in _entry_points():
             raise ConfigError(unknown("likelihood in options", key, registry()))
     if names is None:
-        names = default_names(model_name)
+        names = default_names(model)
+    else:
+        check_applicable(model, names)
     unused = [key for key in options if key not in names]
     if unused:
         raise ConfigError(f"options given for likelihood '{unused[0]}', which is not evaluated "

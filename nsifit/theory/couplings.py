@@ -5,7 +5,9 @@ Bernal and Farzan eqs. 3-4)
 
     g_f(q^2) = e * epsilon(q^2) * Q_f + g_zp * X_f,
 
-and to the left-handed neutrinos with the 3x3 flavour-basis matrix g_zp * X_nu.
+an axial coupling g_f^A = g_zp * X^A_f where the charges are chiral (L = Z'_mu fbar gamma^mu (g_f + g_f^A
+gamma_5) f, X^A = (X_R - X_L)/2; kinetic mixing is vector-like), and to the left-handed neutrinos with the
+3x3 flavour-basis matrix g_zp * X_nu.
 Nucleon couplings are the coherent (valence) sums g_p = 2 g_u + g_d and
 g_n = g_u + 2 g_d. All arrays have one entry per parameter point.
 """
@@ -25,7 +27,8 @@ class Couplings:
     """Vectorized Z' couplings for n parameter points.
 
     m_zp_mev, g_zp, epsilon:  shape (n,); epsilon is the kinetic mixing at q^2 = 0 (real).
-    charges:        X_f for each charged fermion (scalars or (n,) arrays).
+    charges:        X_f, the vector charge (X_L + X_R)/2 of each charged fermion (scalars or (n,) arrays).
+    axial_charges:  X^A_f = (X_R - X_L)/2 where the charges are chiral (absent: 0).
     nu_charges:     X_nu, the flavour-basis neutrino charge matrix, (3, 3) or (n, 3, 3).
     epsilon_of_q2:  epsilon as a function of (q2_mev2, couplings) when it runs
                     (loop-induced mixing); None when it is constant. It may return a complex
@@ -47,6 +50,7 @@ class Couplings:
     m_phi_mev: np.ndarray = None
     lambda_phi_e: np.ndarray = None
     quark_alignment: str = "down"
+    axial_charges: Mapping[str, object] = field(default_factory=dict)
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self):
@@ -100,6 +104,36 @@ class Couplings:
                 return np.full(self.n, float(value))
             return np.broadcast_to(np.asarray(value, float), (self.n,))
         return self._cached(("charge", fermion), compute)
+
+    def axial_charge(self, fermion):
+        """X^A_f as an (n,) array (0 for vector-like charges)."""
+        return np.broadcast_to(np.asarray(self.axial_charges.get(fermion, 0.0), float), (self.n,))
+
+    def chiral_charge(self, fermion, hand):
+        """X_L = X - X^A (hand 'L') or X_R = X + X^A ('R') of a charged fermion, (n,)."""
+        sign = {"L": -1.0, "R": 1.0}[hand]
+        return self.charge(fermion) + sign * self.axial_charge(fermion)
+
+    @property
+    def charged(self):
+        """(n,) mask: points where some fermion carries a U(1)' charge (vector, axial or neutrino)."""
+        out = np.zeros(self.n, bool)
+        for x in list(self.charges.values()) + list(self.axial_charges.values()):
+            out |= np.broadcast_to(np.asarray(x) != 0, (self.n,))
+        nu = np.broadcast_to(self.nu_charges, (self.n, 3, 3))
+        return out | np.any(nu != 0, axis=(-2, -1))
+
+    @property
+    def has_axial(self):
+        """True when any charged fermion has an axial charge somewhere."""
+        return any(np.any(np.asarray(x) != 0) for x in self.axial_charges.values())
+
+    def axial(self, fermion):
+        """Axial coupling g^A_f = g_zp X^A_f (the kinetic mixing is vector-like), (n,); 0 for nucleons (the
+        axial nucleon current is spin-dependent: no coherent matter effect)."""
+        if fermion in NUCLEON_QUARKS:
+            return np.zeros(self.n)
+        return self.g_zp * self.axial_charge(fermion)
 
     def vector(self, fermion, *, on_shell=False, epsilon=None):
         """Vector coupling g_f for f in e, mu, tau, u, d, s, c, b, t, p, n.

@@ -120,6 +120,9 @@ for _f in ("e", "mu", "u", "d", "p", "n"):
     observable(f"g_{_f}_on_shell", f"Z' vector coupling to {_f} at q^2 = m_zp^2 (complex where the loop "
                "mixing has an absorptive part: rates use |g|^2)")(
         lambda c, o, f=_f: c.vector(f, on_shell=True))
+for _f in ("e", "mu"):
+    observable(f"g_{_f}_axial", f"Z' axial coupling to {_f}, g_zp X^A (0 for vector-like charges)")(
+        lambda c, o, f=_f: c.axial(f))
 observable("g_nu", "Z' couplings to the left-handed neutrinos, (n, 3, 3) flavour basis")(lambda c, o: c.g_nu)
 observable("g_nu_mumu", "Z' coupling to left-handed nu_mu (Bernal and Farzan eq. 32 bounds it)")(
     lambda c, o: c.g_nu[:, 1, 1])
@@ -153,8 +156,9 @@ def _ratio(num, den):
         return num / den
 
 # --- (g-2)_mu -----------------------------------------------------------------------------
-observable("delta_a_mu", "one-loop Z' contribution to a_mu (gm2.delta_a_lepton)", reported=True)(
-    lambda c, o: gm2.delta_a_lepton(c.vector("mu"), c.m_zp_mev))
+observable("delta_a_mu", "one-loop Z' contribution to a_mu, vector plus axial (gm2.delta_a_lepton, "
+           "gm2.delta_a_lepton_axial)", reported=True)(
+    lambda c, o: gm2.delta_a_lepton(c.vector("mu"), c.m_zp_mev) + gm2.delta_a_lepton_axial(c.axial("mu"), c.m_zp_mev))
 
 # --- neutrino trident ------------------------------------------------------------------------
 # sigma(nu_mu N -> nu_mu N mu+ mu-)/sigma_SM with the Z' propagator (trident.trident_ratio: coherent
@@ -192,13 +196,14 @@ observable("pi0_epsilon_eff", "dark-photon epsilon with the same pi0 -> gamma Z'
 observable("pi0_epsilon_eff_seed", "as pi0_epsilon_eff with Bernal and Farzan's (q_u^2 + q_d^2) combination")(
     lambda c, o: meson.pi0_effective_epsilon(c, "seed"))
 observable("c9", "b -> s mu mu Wilson coefficient in the contact limit (flavour.c9_bsmumu)")(
-    lambda c, o: flavour.c9_bsmumu(c.g_zp, c.charge("b") - c.charge("d"), c.m_zp_mev,
+    lambda c, o: flavour.c9_bsmumu(c.g_zp, c.chiral_charge("b", "L") - c.chiral_charge("d", "L"), c.m_zp_mev,
                                    g_mu=c.vector("mu")))
 observable("c9_seed", "C9 as Bernal and Farzan eq. 37 prints it (its normalisation, g_mu = g_zp X_mu)")(
-    lambda c, o: flavour.c9_bsmumu(c.g_zp, c.charge("b") - c.charge("d"), c.m_zp_mev,
+    lambda c, o: flavour.c9_bsmumu(c.g_zp, c.chiral_charge("b", "L") - c.chiral_charge("d", "L"), c.m_zp_mev,
                                    x_mu=c.charge("mu"), convention="seed"))
-observable("white_dwarf_gev2", "Bernal and Farzan eq. 35 left-hand side", unit="GeV^-2")(
-    lambda c, o: astro.white_dwarf_quantity_gev2(c.g_zp, c.epsilon, c.m_zp_mev))
+observable("white_dwarf_gev2", "Bernal & Farzan eq. 35 left-hand side for any charges: (1/3) sum|g_nu|^2 "
+           "|g_e|/e / m^2 (astro.white_dwarf_quantity_general_gev2)", unit="GeV^-2")(
+    lambda c, o: astro.white_dwarf_quantity_general_gev2(c.g_nu, c.vector("e"), c.m_zp_mev))
 observable("g_phi_min_prompt", "c_phi g_zp needed for a 0.9 cm Z' decay length at 30 GeV, "
            "Bernal and Farzan eq. 26")(
     lambda c, o: phi_sector.min_g_phi_for_prompt_decay(c.m_zp_mev, c.m_phi_mev))
@@ -224,6 +229,12 @@ observable("electron_epsilon_eff", "dark-photon epsilon with the same e-brem / e
            "rate: g_e(q^2 = m_zp^2)/e, an amplitude ratio (complex where the on-shell mixing is; "
            "rate ~ |.|^2) (nsifit.recast)")(
     lambda c, o: c.vector("e", on_shell=True) / E_CHARGE)
+observable("electron_epsilon_eff2", "squared dark-photon epsilon with the same electron-production rate, "
+           "(|g_e(m_zp^2)|^2 + |g_e^A|^2)/e^2: vector and axial emission add for m_zp >> m_e (nsifit.recast)")(
+    lambda c, o: (np.abs(c.vector("e", on_shell=True)) ** 2 + np.abs(c.axial("e")) ** 2) / E_CHARGE ** 2)
+observable("g_mu_production2", "|g_mu(m_zp^2)|^2 + |g_mu^A|^2: the Z' emission rate off muons relative to a unit "
+           "vector coupling (vector and axial add for m_zp >> m_mu; nsifit.recast)")(
+    lambda c, o: np.abs(c.vector("mu", on_shell=True)) ** 2 + np.abs(c.axial("mu")) ** 2)
 observable("gamma_phi_ee_mev", "phi -> e+ e- width (0 without phi)", unit="MeV")(
     lambda c, o: np.where(c.has_phi, widths.width_scalar_to_electrons(
         c.lambda_phi_e, np.where(c.has_phi, c.m_phi_mev, 1.0)), 0.0))
@@ -250,7 +261,8 @@ _DOWN_PAIRS = {"sd": (1, 0), "bs": (2, 1), "bd": (2, 0)}
 observable("g_left_fcnc_down", "dict sd/bs/bd -> off-diagonal left-handed coupling g_L^{ij} of the down sector, "
            "complex (quark_mixing.flavour_changing_left; equals quark_couplings' entries, without the matrices)")(
     lambda c, o: {k: v for k, v in zip(_DOWN_PAIRS, quark_mixing.flavour_changing_left(
-        quark_mixing.generation_charges(c), c.g_zp, _DOWN_PAIRS.values(), "down", c.quark_alignment).values())})
+        quark_mixing.generation_charges(c)["down_left"], c.g_zp, _DOWN_PAIRS.values(), "down",
+        c.quark_alignment).values())})
 for _pair, _what in (("sd", "s -> d (K -> pi)"), ("bs", "b -> s (B -> K)"), ("bd", "b -> d (B -> pi)")):
     observable(f"g_v_{_pair}", f"flavour-changing vector coupling g_V^{_pair} = g_L^{_pair}/2 (V_R = 1), "
                f"{_what}, complex")(lambda c, o, k=_pair: o["g_left_fcnc_down"][k] / 2)

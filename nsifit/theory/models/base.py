@@ -8,22 +8,23 @@ the command line and `nsifit.evaluate({"name": ..., KEY: VALUE}, ...)` in Python
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable, Optional
 
 import numpy as np
 
 from nsifit.errors import ParameterError, unknown
 
-SETTING_KINDS = ("choice", "bool", "number", "mapping")
+SETTING_KINDS = ("choice", "bool", "number", "mapping", "custom")
 
 
 @dataclass(frozen=True)
 class Setting:
     """A model setting: `default`, a one-line `doc`, and what it accepts.
 
-    kind: 'choice' (one of `choices`), 'bool', 'number' (finite) or 'mapping' (name -> finite number,
-    names from `choices` when given; e.g. user-given charges). Values are plain YAML types, so that a
-    run file stores them and a resume compares them.
+    kind: 'choice' (one of `choices`), 'bool', 'number' (finite), 'mapping' (name -> finite number,
+    names from `choices` when given) or 'custom' (`check(where, value)` returns the normalised value or raises
+    ParameterError; e.g. the charges of u1). Values are plain YAML types, so that a run file stores them and
+    a resume compares them.
     """
 
     name: str
@@ -31,6 +32,7 @@ class Setting:
     doc: str
     kind: str = "choice"
     choices: tuple = ()
+    check: Optional[Callable] = None
 
     def __post_init__(self):
         if self.kind not in SETTING_KINDS:
@@ -45,6 +47,8 @@ class Setting:
         elif self.kind == "bool":
             if not isinstance(value, bool):
                 raise ParameterError(f"{where} must be true or false, got {value!r}")
+        elif self.kind == "custom":
+            value = self.check(where, value)
         elif self.kind == "number":
             if not _finite_number(value):
                 raise ParameterError(f"{where} must be a finite number, got {value!r}")
