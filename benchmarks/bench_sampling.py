@@ -21,12 +21,9 @@ from nsifit.cli.run import quickstart_path
 from nsifit.inference.config import load_config
 from nsifit.inference.parallel import SerialPool
 from nsifit.inference.posterior import Posterior
-from nsifit.inference.samplers.ensemble import (
-    LogProb,
-    initial_walkers,
-    run,
-)
+from nsifit.inference.samplers.ensemble import run
 from nsifit.inference.samplers.moves import ensemble_moves
+from nsifit.inference.samplers.start import LogProb, initial_walkers
 
 
 def timed_emcee(posterior, config, backend):

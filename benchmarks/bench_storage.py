@@ -58,9 +58,9 @@ class TimedBackend(runfile.H5Backend):
 def timed_run(config, posterior, path, storage):
     """(CPU seconds, wall seconds, backend) of one ensemble.run."""
     ensemble.H5Backend = TimedBackend if storage else MemoryBackend
-    verify = getattr(ensemble, "_verify", None)
+    verify = getattr(ensemble, "verify_steps", None)
     if not storage and verify is not None:
-        ensemble._verify = lambda *args: None          # no file to check
+        ensemble.verify_steps = lambda *args: None          # no file to check
     try:
         cpu, wall = time.process_time(), time.perf_counter()
         backend, _ = ensemble.run(config, posterior, path, force=True, progress=False)
@@ -68,7 +68,7 @@ def timed_run(config, posterior, path, storage):
     finally:
         ensemble.H5Backend = runfile.H5Backend
         if verify is not None:
-            ensemble._verify = verify
+            ensemble.verify_steps = verify
 
 
 def stored_bytes(path):

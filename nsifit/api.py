@@ -27,7 +27,7 @@ from nsifit.errors import NsifitError, StorageError
 from nsifit.inference.config import Config, load_config
 from nsifit.inference.posterior import Posterior
 from nsifit.inference.profile import scan as profiling
-from nsifit.inference.samplers import ensemble
+from nsifit.inference.samplers import ensemble, resume
 from nsifit.inference.samplers.diagnostics import run_diagnostics
 from nsifit.inference.summary import summarize
 from nsifit.io.files import open_h5, remove_stale_temporaries
@@ -124,7 +124,7 @@ class Run:
         """The run's posterior, rebuilt from its stored config (its data files must be the run's)."""
         cfg = load_config(yaml.safe_load(str(self.data.attrs["config_yaml"])))
         posterior = Posterior(cfg, self.data_dir)
-        differences = ensemble._file_differences(self.data.data_files, posterior.data_files)
+        differences = resume.file_differences(self.data.data_files, posterior.data_files)
         if differences:
             raise NsifitError(f"{self.path}: the data files differ from the run's ({'; '.join(differences)}); "
                               "give the run's data directory (data_dir)")

@@ -6,6 +6,8 @@ import pytest
 
 from nsifit.errors import ConfigError
 from nsifit.inference.config import load_config
+from nsifit.inference.posterior import Posterior
+from nsifit.inference.samplers import ensemble
 
 VALID = {"model": "mutau_baryon",
          "params": {"m_zp": {"prior": "log-uniform", "min": 5, "max": 200},
@@ -63,7 +65,7 @@ MALFORMED = [
      "(did you mean 'solution'?)"),
     ("params.cevns_csi2017_alpha", {}, "params.cevns_csi2017_alpha: not used by model 'mutau_baryon' or "
      "the chosen likelihoods"),
-    ("sampler.walkers", 15, "sampler.walkers: must be an even number >= 2"),
+    ("sampler.walkers", 0, "sampler.walkers: must be >= 1, got 0"),
     ("sampler.steps", 0, "sampler.steps: must be >= 1, got 0"),
     ("sampler.steps", 10.5, "sampler.steps: expected an integer, got 10.5"),
     ("sampler.pool", "threads", "sampler.pool: unknown pool 'threads'; valid: vectorized, serial, "
@@ -89,6 +91,13 @@ def test_config_malformed_gives_one_line_naming_the_key(path, value, fragment):
     message = str(err.value)
     assert fragment in message
     assert "\n" not in message
+
+
+def test_odd_walkers_are_refused_by_the_ensemble_sampler_not_the_generic_config(tmp_path):
+    cfg = load_config(mutate("sampler.walkers", 15))                  # valid for the config ...
+    with pytest.raises(ConfigError, match="sampler.walkers: must be an even number"):
+        ensemble.run(cfg, Posterior(cfg), tmp_path / "x.h5")        # ... refused by emcee's driver
+    assert not (tmp_path / "x.h5").exists()
 
 
 def test_config_valid_resolves_defaults_and_log_prior():

@@ -10,7 +10,8 @@ import pytest
 from nsifit import evaluate
 from nsifit.cli.main import main
 from nsifit.errors import ConfigError, DataError
-from nsifit.inference.config import _number, load_config
+from nsifit.inference.config import load_config
+from nsifit.inference.validation import as_number
 from nsifit.io.runfile import H5Backend
 from nsifit.physics.gm2 import delta_a_lepton
 
@@ -72,11 +73,11 @@ def test_config_numbers_written_without_a_dot_are_numbers(tmp_path):
     config = load_config(str(path))
     assert (config.params["epsilon"].min, config.params["m_zp"].max) == (1e-5, 100.0)
     assert config.sampler["steps"] == 2000
-    assert _number("sampler.steps", "1e3", integer=True) == 1000
+    assert as_number("sampler.steps", "1e3", integer=True) == 1000
     with pytest.raises(ConfigError, match="expected a number, got 'small'"):
-        _number("params.epsilon.min", "small")
+        as_number("params.epsilon.min", "small")
     with pytest.raises(ConfigError, match="finite"):
-        _number("params.m_zp.max", "1e400")
+        as_number("params.m_zp.max", "1e400")
 
 
 def test_more_steps_than_memory_is_a_config_error(tmp_path):

@@ -14,7 +14,7 @@ from nsifit.api import Run, run
 from nsifit.bounds.config import load_bounds_config
 from nsifit.errors import ConfigError, NsifitError, ParameterError
 from nsifit.inference.config import load_config
-from nsifit.inference.samplers.ensemble import _differences, statistical_config
+from nsifit.inference.samplers.resume import config_differences, statistical_config
 from nsifit.theory.models import MODELS, canonical_spec, get_model
 from nsifit.theory.models.base import Setting
 
@@ -95,9 +95,9 @@ def test_run_config_stores_every_setting_and_checks_them():
 def test_resume_compares_settings_and_reads_an_old_bare_name_as_the_defaults():
     new = load_config(dict(RUN, model="mutau_baryon")).resolved
     old = dict(new, model="mutau_baryon")                   # a run file written before settings existed
-    assert _differences(statistical_config(old), statistical_config(new)) == []
+    assert config_differences(statistical_config(old), statistical_config(new)) == []
     up = dict(new, model={"name": "mutau_baryon", "quark_alignment": "up"})
-    assert _differences(statistical_config(up), statistical_config(new)) == \
+    assert config_differences(statistical_config(up), statistical_config(new)) == \
         ["model.quark_alignment: stored 'up', now 'down'"]
 
 

@@ -17,7 +17,8 @@ from nsifit.inference.config import load_config
 from nsifit.inference.parallel import SerialPool
 from nsifit.inference.posterior import Posterior
 from nsifit.inference.samplers.diagnostics import diagnostics
-from nsifit.inference.samplers.ensemble import LogProb, NothingToDo, initial_walkers, run
+from nsifit.inference.samplers.ensemble import NothingToDo, run
+from nsifit.inference.samplers.start import LogProb, initial_walkers
 from nsifit.io.runfile import read_run
 
 

@@ -24,7 +24,7 @@ from scipy.stats import chi2
 
 from nsifit import yamlio
 from nsifit.errors import ConfigError, NsifitError, unknown
-from nsifit.inference import config
+from nsifit.inference.validation import as_number, check_keys
 from nsifit.physics import nsi
 from nsifit.plugins import registry, stats
 from nsifit.plugins.options import declared
@@ -83,14 +83,13 @@ DERIVED = {"eps_medium": DerivedAxis("eps_medium", ("mutau_baryon",),
 
 
 # --- configuration -----------------------------------------------------------------------------
-def check_keys(section, mapping, valid):
+def check_section(section, mapping, valid):
     """A bounds-config section must be a mapping with known keys (nsifit.config's checks)."""
     if not isinstance(mapping, dict):
         raise ConfigError(f"bounds config: '{section}' must be a mapping, got {type(mapping).__name__}")
-    config._check_keys(section, mapping, valid)
+    check_keys(section, mapping, valid)
 
 
-_number = config._number
 
 
 @dataclass
@@ -109,7 +108,7 @@ class Axis:
 
 
 def _axis(which, spec, model, grid):
-    check_keys(which, spec, AXIS_KEYS)
+    check_section(which, spec, AXIS_KEYS)
     for key in ("name", "min", "max"):
         if key not in spec:
             raise ConfigError(f"bounds config: axis '{which}' needs '{key}'")
@@ -121,8 +120,8 @@ def _axis(which, spec, model, grid):
     elif name not in model.parameter_names:
         raise ConfigError(unknown(f"axis '{which}' (parameter of '{model.name}' or derived)", name,
                                   list(model.parameter_names) + list(DERIVED)))
-    axis = Axis(name, _number(f"{which}.min", spec["min"]), _number(f"{which}.max", spec["max"]),
-                int(grid or _number(f"{which}.n", spec.get("n", 150))), spec.get("scale", "log"),
+    axis = Axis(name, as_number(f"{which}.min", spec["min"]), as_number(f"{which}.max", spec["max"]),
+                int(grid or as_number(f"{which}.n", spec.get("n", 150))), spec.get("scale", "log"),
                 spec.get("convention", "global"))
     if axis.scale not in SCALES:
         raise ConfigError(unknown(f"scale of axis '{which}'", axis.scale, SCALES))
@@ -145,7 +144,7 @@ def parse_expression(text, axes):
         (match.group(5), "*", match.group(4))
     if name not in axes:
         raise ConfigError(unknown(f"axis in expression '{text}'", name, axes))
-    factor = _number(f"expression '{text}'", num)
+    factor = as_number(f"expression '{text}'", num)
     if op == "/" and factor == 0:
         raise ConfigError(f"expression '{text}' divides by zero")
     return name, (1.0 / factor if op == "/" else factor)
@@ -213,7 +212,7 @@ def _combined_layer(i, spec):
     reference = spec.get("reference", "no_signal")
     if reference not in ("no_signal", "best"):
         raise ConfigError(unknown(f"reference of layers[{i}]", reference, ("no_signal", "best")))
-    threshold = _number(f"layers[{i}].threshold", spec["threshold"]) if "threshold" in spec \
+    threshold = as_number(f"layers[{i}].threshold", spec["threshold"]) if "threshold" in spec \
         else STATISTICS[statistic][0]
     return Layer(COMBINED, kind, str(spec.get("label", "combined")), {}, statistic, threshold, reference,
                  style=dict(spec.get("style") or {}),
@@ -221,7 +220,7 @@ def _combined_layer(i, spec):
 
 
 def _layer(i, spec, model):
-    check_keys(f"layers[{i}]", spec, LAYER_KEYS)
+    check_section(f"layers[{i}]", spec, LAYER_KEYS)
     if "combine" in spec:
         return _combined_layer(i, spec)
     if not isinstance(spec.get("options") or {}, dict):
@@ -242,11 +241,11 @@ def _layer(i, spec, model):
     reference = spec.get("reference", "best" if kind == "allowed" else "no_signal")
     if reference not in ("no_signal", "best"):
         raise ConfigError(unknown(f"reference of layers[{i}]", reference, ("no_signal", "best")))
-    threshold = _number(f"layers[{i}].threshold", spec["threshold"]) if "threshold" in spec \
+    threshold = as_number(f"layers[{i}].threshold", spec["threshold"]) if "threshold" in spec \
         else STATISTICS[statistic][0]
     return Layer(name, kind, str(spec.get("label", name)), options,
                  statistic, threshold, reference, spec.get("observable"), spec.get("mean", "mean"),
-                 spec.get("sigma", "sigma"), _number(f"layers[{i}].nsigma", spec.get("nsigma", 2.0)),
+                 spec.get("sigma", "sigma"), as_number(f"layers[{i}].nsigma", spec.get("nsigma", 2.0)),
                  dict(spec.get("style") or {}))
 
 
@@ -276,7 +275,7 @@ def load_bounds_config(source, grid=None):
             raise ConfigError(f"{source}: not valid YAML ({yamlio.describe(err)})") from None
     else:
         raw = source
-    check_keys("top level", raw, TOP_KEYS)
+    check_section("top level", raw, TOP_KEYS)
     raw = copy.deepcopy(raw)
     for key in ("model", "x", "y", "layers"):
         if key not in raw:
@@ -296,10 +295,10 @@ def load_bounds_config(source, grid=None):
         if key in (x.name, y.name):
             raise ConfigError(f"parameter '{key}' is on an axis and fixed in params; remove one")
         if isinstance(value, dict):
-            check_keys(f"params.{key}", value, ("expr",))
+            check_section(f"params.{key}", value, ("expr",))
             expressions[key] = parse_expression(value.get("expr"), (x.name, y.name))
         else:
-            fixed[key] = _number(f"params.{key}", value)
+            fixed[key] = as_number(f"params.{key}", value)
     layers = raw["layers"]
     if not isinstance(layers, list) or not layers or not all(isinstance(sp, dict) for sp in layers):
         raise ConfigError("bounds config: 'layers' must be a non-empty list of {likelihood, kind, ...}")
@@ -322,7 +321,7 @@ def load_bounds_config(source, grid=None):
                                   f"gm2_dataset '{gm2}'; use one")
     lines = raw.get("lines") or []
     for i, line in enumerate(lines):
-        check_keys(f"lines[{i}]", line, ("x", "y", "label", "style"))
+        check_section(f"lines[{i}]", line, ("x", "y", "label", "style"))
         if ("x" in line) == ("y" in line):
             raise ConfigError(f"bounds config: lines[{i}] needs exactly one of 'x' or 'y'")
     return BoundsConfig(model, fixed, expressions, x, y, [_layer(i, s, model) for i, s in enumerate(layers)],

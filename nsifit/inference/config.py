@@ -6,7 +6,6 @@ list explicit) is what the HDF5 file stores and what `--resume` compares.
 """
 
 import copy
-import math
 import os
 import re
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ import yaml
 from nsifit import examples
 from nsifit.errors import ConfigError, NsifitError, suggest, unknown
 from nsifit.inference.samplers.moves import MOVE_SETS as MOVES
+from nsifit.inference.validation import as_mapping, as_number, check_keys, fail
 from nsifit.plugins import datasets, registry
 from nsifit.theory.models import get_model
 
@@ -87,39 +87,6 @@ class Config:
         return yaml.safe_dump(self.resolved, sort_keys=False)
 
 
-def _fail(key, message):
-    raise ConfigError(f"{key}: {message}")
-
-
-def _number(key, value, integer=False):
-    if isinstance(value, str):     # YAML 1.1 (PyYAML) reads 1e-5 (no dot) as a string
-        try:
-            value = float(value)
-        except ValueError:
-            pass
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        _fail(key, f"expected {'an integer' if integer else 'a number'}, got {value!r}")
-    if integer and int(value) != value:
-        _fail(key, f"expected an integer, got {value!r}")
-    if not math.isfinite(value):
-        _fail(key, f"expected a finite number, got {value!r}")
-    return int(value) if integer else float(value)
-
-
-def _mapping(key, value):
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        _fail(key, f"expected a mapping, got {type(value).__name__} {value!r}")
-    return value
-
-
-def _check_keys(key, given, valid):
-    for k in given:
-        if k not in valid:
-            _fail(key, f"unknown key '{k}'{suggest(k, valid)}; valid: {', '.join(valid)}")
-
-
 def read_yaml(source):
     """A YAML path (or a dict) -> dict; ConfigError on unreadable or non-mapping files."""
     if isinstance(source, dict):
@@ -142,28 +109,28 @@ def load_config(source, overrides=None):
     for dotted, value in (overrides or {}).items():
         section, _, key = dotted.partition(".")
         if key:
-            raw[section] = dict(_mapping(section, raw.get(section)), **{key: value})
+            raw[section] = dict(as_mapping(section, raw.get(section)), **{key: value})
         else:
             raw[section] = value
-    _check_keys("config", raw, TOP_KEYS)
+    check_keys("config", raw, TOP_KEYS)
     for key in ("model", "params"):
         if key not in raw:
-            _fail("config", f"missing required key '{key}'")
+            fail("config", f"missing required key '{key}'")
     try:
         model = get_model(raw["model"])
     except NsifitError as err:
-        _fail("model", str(err))
+        fail("model", str(err))
     data_dir = raw.get("data_dir")
     if data_dir is not None and not isinstance(data_dir, str):
-        _fail("data_dir", f"expected a directory path, got {data_dir!r}")
+        fail("data_dir", f"expected a directory path, got {data_dir!r}")
     likelihoods = _likelihoods(raw.get("likelihoods"), model, data_dir)
-    params = _params(_mapping("params", raw["params"]), model, likelihoods, data_dir)
-    sampler = _sampler(_mapping("sampler", raw.get("sampler")))
+    params = _params(as_mapping("params", raw["params"]), model, likelihoods, data_dir)
+    sampler = _sampler(as_mapping("sampler", raw.get("sampler")))
     output = raw.get("output", f"chains/{Path(path).stem if path else 'run'}.h5")
     if not isinstance(output, str) or not output:
-        _fail("output", f"expected an output file path, got {output!r}")
+        fail("output", f"expected an output file path, got {output!r}")
     return Config(model.spec, params, likelihoods, sampler, output,
-                  profile=_mapping("profile", raw.get("profile")), data_dir=data_dir, source=path)
+                  profile=as_mapping("profile", raw.get("profile")), data_dir=data_dir, source=path)
 
 
 def _likelihoods(raw, model, data_dir):
@@ -173,29 +140,29 @@ def _likelihoods(raw, model, data_dir):
         raw = {n: {} for n in registry.default_names(model)}
     elif isinstance(raw, list):
         raw = {n: {} for n in raw}
-    raw = _mapping("likelihoods", raw)
+    raw = as_mapping("likelihoods", raw)
     valid = registry.registry()
     out = {}
     for name, options in raw.items():
         if name not in valid:
-            _fail("likelihoods", unknown("likelihood", name, valid or ["(none installed)"]))
-        options = dict(_mapping(f"likelihoods.{name}", options))
+            fail("likelihoods", unknown("likelihood", name, valid or ["(none installed)"]))
+        options = dict(as_mapping(f"likelihoods.{name}", options))
         cls = registry.get_plugin_class(name)
         reason = cls.not_applicable(model)
         if reason is not None:
-            _fail(f"likelihoods.{name}", reason)
-        _check_keys(f"likelihoods.{name}", options, ["dataset", *cls.options])
+            fail(f"likelihoods.{name}", reason)
+        check_keys(f"likelihoods.{name}", options, ["dataset", *cls.options])
         try:
             cls.validated_options(options)
         except ConfigError as err:
-            _fail(f"likelihoods.{name}", str(err))
+            fail(f"likelihoods.{name}", str(err))
         if "dataset" in options:
             try:
                 choices = datasets.available(name, data_dir, cls.data_package)
             except NsifitError as err:
-                _fail("data_dir", str(err))
+                fail("data_dir", str(err))
             if options["dataset"] not in choices:
-                _fail(f"likelihoods.{name}.dataset",
+                fail(f"likelihoods.{name}.dataset",
                       unknown(f"dataset of '{name}'", options["dataset"], choices or ["(none)"]))
         out[name] = options
     return out
@@ -211,55 +178,55 @@ def _params(raw, model, likelihoods, data_dir):
     specs = {}
     for name, spec in raw.items():
         if name not in valid:
-            _fail(f"params.{name}", f"not used by model '{model.name}' or the chosen likelihoods"
+            fail(f"params.{name}", f"not used by model '{model.name}' or the chosen likelihoods"
                   f"{suggest(name, valid)}; valid: {', '.join(valid)}")
         specs[name] = _param(f"params.{name}", name, spec, nuisances.get(name))
         if name in model.parameter_names and model.parameter(name).positive:
             low = specs[name].value if specs[name].prior == "fixed" else specs[name].min
             if low is None or low <= 0:
-                _fail(f"params.{name}", f"must be > 0 [{model.parameter(name).unit}]: give a prior "
+                fail(f"params.{name}", f"must be > 0 [{model.parameter(name).unit}]: give a prior "
                       f"with min > 0 (e.g. log-uniform)")
     for group in model.alternatives:
         given = [g for g in group if g in specs]
         if len(given) != 1:
-            _fail("params", f"model '{model.name}' needs exactly one of {', '.join(group)}, "
+            fail("params", f"model '{model.name}' needs exactly one of {', '.join(group)}, "
                   f"got {', '.join(given) or 'none'}")
     for group in model.together:
         given = [g for g in group if g in specs]
         if given and len(given) != len(group):
-            _fail("params", f"model '{model.name}': {', '.join(group)} go together "
+            fail("params", f"model '{model.name}': {', '.join(group)} go together "
                   f"(missing {', '.join(g for g in group if g not in specs)})")
     in_groups = {g for group in model.alternatives for g in group}
     for p in model.parameters:
         if p.name not in specs and not p.optional and p.name not in in_groups:
-            _fail("params", f"missing parameter '{p.name}' of model '{model.name}' ({p.description})")
+            fail("params", f"missing parameter '{p.name}' of model '{model.name}' ({p.description})")
     if not any(s.prior != "fixed" for s in specs.values()):
-        _fail("params", "no parameter is sampled: give at least one a prior "
+        fail("params", "no parameter is sampled: give at least one a prior "
               "(uniform, log-uniform, gaussian)")
     return specs
 
 
 def _param(key, name, spec, nuisance):
     if not isinstance(spec, dict):
-        return ParamSpec(name, "fixed", value=_number(key, spec))
-    _check_keys(key, spec, PARAM_KEYS)
+        return ParamSpec(name, "fixed", value=as_number(key, spec))
+    check_keys(key, spec, PARAM_KEYS)
     prior = spec.get("prior", "gaussian" if nuisance is not None else None)
     if prior is None and "value" in spec:
         prior = "fixed"
     if prior not in PRIORS:
-        _fail(f"{key}.prior", unknown("prior", prior, PRIORS))
-    num = {k: _number(f"{key}.{k}", spec[k]) for k in ("min", "max", "mean", "sigma", "value") if k in spec}
+        fail(f"{key}.prior", unknown("prior", prior, PRIORS))
+    num = {k: as_number(f"{key}.{k}", spec[k]) for k in ("min", "max", "mean", "sigma", "value") if k in spec}
     latex = spec.get("latex")
     if latex is not None and not isinstance(latex, str):
-        _fail(f"{key}.latex", f"expected a LaTeX string, got {latex!r}")
+        fail(f"{key}.latex", f"expected a LaTeX string, got {latex!r}")
     allowed = {"fixed": ("value",), "uniform": ("min", "max"), "log-uniform": ("min", "max"),
                "gaussian": ("mean", "sigma", "min", "max")}[prior]
     for k in num:
         if k not in allowed:
-            _fail(f"{key}.{k}", f"not used by a {prior} prior (it takes {', '.join(allowed)})")
+            fail(f"{key}.{k}", f"not used by a {prior} prior (it takes {', '.join(allowed)})")
     if prior == "fixed":
         if "value" not in num:
-            _fail(key, "a fixed parameter needs 'value' (or write the number directly)")
+            fail(key, "a fixed parameter needs 'value' (or write the number directly)")
         return ParamSpec(name, "fixed", value=num["value"], latex=latex)
     if prior == "gaussian":
         if nuisance is not None:
@@ -267,17 +234,17 @@ def _param(key, name, spec, nuisance):
             num.setdefault("sigma", nuisance.sigma)
         for k in ("mean", "sigma"):
             if k not in num:
-                _fail(key, f"a gaussian prior needs '{k}'")
+                fail(key, f"a gaussian prior needs '{k}'")
         if num["sigma"] <= 0:
-            _fail(f"{key}.sigma", f"must be > 0, got {num['sigma']:g}")
+            fail(f"{key}.sigma", f"must be > 0, got {num['sigma']:g}")
     else:
         for k in ("min", "max"):
             if k not in num:
-                _fail(key, f"a {prior} prior needs '{k}'")
+                fail(key, f"a {prior} prior needs '{k}'")
     if "min" in num and "max" in num and num["min"] >= num["max"]:
-        _fail(key, f"min ({num['min']:g}) must be < max ({num['max']:g})")
+        fail(key, f"min ({num['min']:g}) must be < max ({num['max']:g})")
     if prior == "log-uniform" and num["min"] <= 0:
-        _fail(f"{key}.min", f"a log-uniform prior needs min > 0, got {num['min']:g} (use uniform)")
+        fail(f"{key}.min", f"a log-uniform prior needs min > 0, got {num['min']:g} (use uniform)")
     ref = _ref(f"{key}.ref", spec.get("ref"), num)
     return ParamSpec(name, prior, num.get("min"), num.get("max"), num.get("mean"), num.get("sigma"),
                      ref=ref, latex=latex)
@@ -288,18 +255,18 @@ def _ref(key, ref, num):
     if ref is None:
         return None
     if isinstance(ref, dict):
-        _check_keys(key, ref, ("min", "max"))
+        check_keys(key, ref, ("min", "max"))
         if set(ref) != {"min", "max"}:
-            _fail(key, "expected a number or {min, max}")
-        low, high = _number(f"{key}.min", ref["min"]), _number(f"{key}.max", ref["max"])
+            fail(key, "expected a number or {min, max}")
+        low, high = as_number(f"{key}.min", ref["min"]), as_number(f"{key}.max", ref["max"])
         if low >= high:
-            _fail(key, f"min ({low:g}) must be < max ({high:g})")
+            fail(key, f"min ({low:g}) must be < max ({high:g})")
         points = (low, high)
     else:
-        points = (_number(key, ref),)
+        points = (as_number(key, ref),)
     for x in points:
         if ("min" in num and x < num["min"]) or ("max" in num and x > num["max"]):
-            _fail(key, f"{x:g} is outside the prior [{num.get('min', '-inf')}, {num.get('max', 'inf')}]")
+            fail(key, f"{x:g} is outside the prior [{num.get('min', '-inf')}, {num.get('max', 'inf')}]")
     return {"min": points[0], "max": points[1]} if len(points) == 2 else points[0]
 
 
@@ -312,50 +279,48 @@ def parse_pool(pool):
 
 
 def _sampler(raw):
-    _check_keys("sampler", raw, tuple(SAMPLER_DEFAULTS))
+    check_keys("sampler", raw, tuple(SAMPLER_DEFAULTS))
     out = dict(SAMPLER_DEFAULTS, **raw)
     for key in ("walkers", "steps", "flush_steps"):
-        out[key] = _number(f"sampler.{key}", out[key], integer=True)
+        out[key] = as_number(f"sampler.{key}", out[key], integer=True)
         if out[key] < 1:
-            _fail(f"sampler.{key}", f"must be >= 1, got {out[key]}")
-    if out["walkers"] < 2 or out["walkers"] % 2:
-        _fail("sampler.walkers", f"must be an even number >= 2 (emcee's stretch move), got {out['walkers']}")
+            fail(f"sampler.{key}", f"must be >= 1, got {out[key]}")
     for key in ("seed", "chunk_size", "max_steps"):
         if out[key] is not None:
-            out[key] = _number(f"sampler.{key}", out[key], integer=True)
+            out[key] = as_number(f"sampler.{key}", out[key], integer=True)
             if out[key] < (0 if key == "seed" else 1):
-                _fail(f"sampler.{key}", f"must be >= {0 if key == 'seed' else 1}, got {out[key]}")
+                fail(f"sampler.{key}", f"must be >= {0 if key == 'seed' else 1}, got {out[key]}")
     if out["seed"] is not None and out["seed"] >= SEED_LIMIT:
-        _fail("sampler.seed", f"must be < 2^32 = {SEED_LIMIT}, got {out['seed']}")
+        fail("sampler.seed", f"must be < 2^32 = {SEED_LIMIT}, got {out['seed']}")
     if out["derived_every"] in (None, "none"):
         out["derived_every"] = 0
-    out["derived_every"] = _number("sampler.derived_every", out["derived_every"], integer=True)
+    out["derived_every"] = as_number("sampler.derived_every", out["derived_every"], integer=True)
     if out["derived_every"] < 0:
-        _fail("sampler.derived_every", f"must be >= 1, or 0 / none (derived quantities not stored), "
+        fail("sampler.derived_every", f"must be >= 1, or 0 / none (derived quantities not stored), "
               f"got {out['derived_every']}")
     for key in ("tau_factor", "flush_seconds") + (("ess",) if out["ess"] is not None else ()):
-        out[key] = _number(f"sampler.{key}", out[key])
+        out[key] = as_number(f"sampler.{key}", out[key])
         if out[key] <= 0:
-            _fail(f"sampler.{key}", f"must be > 0, got {out[key]:g}")
+            fail(f"sampler.{key}", f"must be > 0, got {out[key]:g}")
     for key in ("converge", "progress"):
         if not isinstance(out[key], bool):
-            _fail(f"sampler.{key}", f"expected true or false, got {out[key]!r}")
+            fail(f"sampler.{key}", f"expected true or false, got {out[key]!r}")
     if out["init"] not in INITS:
-        _fail("sampler.init", f"unknown start {out['init']!r}{suggest(str(out['init']), INITS)}; "
+        fail("sampler.init", f"unknown start {out['init']!r}{suggest(str(out['init']), INITS)}; "
               f"valid: {', '.join(INITS)}")
     if out["moves"] not in MOVES:
-        _fail("sampler.moves", f"unknown moves {out['moves']!r}{suggest(out['moves'], MOVES)}; "
+        fail("sampler.moves", f"unknown moves {out['moves']!r}{suggest(out['moves'], MOVES)}; "
               f"valid: {', '.join(MOVES)}")
     if not isinstance(out["pool"], str) or not POOL_PATTERN.match(out["pool"]):
-        _fail("sampler.pool", f"unknown pool {out['pool']!r}; valid: {POOL_CHOICES}")
+        fail("sampler.pool", f"unknown pool {out['pool']!r}; valid: {POOL_CHOICES}")
     if out["chunk_size"] is not None and parse_pool(out["pool"])[0] not in ("processes", "mpi"):
-        _fail("sampler.chunk_size", f"applies only to pool processes or mpi, not '{out['pool']}' "
+        fail("sampler.chunk_size", f"applies only to pool processes or mpi, not '{out['pool']}' "
               "(conflicting choices)")
     targeted = out["ess"] is not None or out["converge"]
     if out["max_steps"] is not None and not targeted:
-        _fail("sampler.max_steps", "is the cap of a run with a target ('ess: N' or 'converge: true'); "
+        fail("sampler.max_steps", "is the cap of a run with a target ('ess: N' or 'converge: true'); "
               "set one or use 'steps'")
     if targeted and out["max_steps"] is not None and out["max_steps"] < out["steps"]:
-        _fail("sampler.max_steps", f"({out['max_steps']}) must be >= steps ({out['steps']}, the minimum "
+        fail("sampler.max_steps", f"({out['max_steps']}) must be >= steps ({out['steps']}, the minimum "
               "number of steps of a run with a target)")
     return out
