@@ -28,9 +28,8 @@ Layout (schema_version 2):
 Version 1 files (every blob at every step under blobs/, no constants, no state_blobs) are read too;
 resuming one rewrites it in this layout.
 
-Storage cost: chunks of `flush_steps` steps (written once, never rewritten), a Fletcher-32 checksum on
-every dataset, no compression (benchmarks/bench_storage.py, quickstart: LZF + shuffle gave 16.5 MB instead
-of 25 MB at 3.7x the flush cost, 10% of the run's CPU time instead of 2.6%; gzip-1 14 MB at 7.5%).
+Storage cost: chunks of `flush_steps` steps written once, Fletcher-32 checksums, no compression (LZF or gzip
+saved a third of the size at 3-7x the flush cost: benchmarks/bench_storage.py).
 
 Crash safety: the file is written in HDF5 SWMR mode (libver 'latest'), whose ordered
 metadata writes keep the file consistent at every instant. A flush writes the new rows,

@@ -34,12 +34,10 @@ sum eps_mu eps*_nu = -g_mu nu + q_mu q_nu/m^2, so
     longitudinal mode, which for m << M couples like the Goldstone q_mu J^mu/m (equivalence theorem):
     q.J = (m_i - m_j) <P'|qbar_j q_i|P> = f_0 (M^2 - m'^2) measures the non-conservation of the
     flavour-changing current, and m^2 sum|M|^2 -> |q.J|^2 as m -> 0, all of it from the q q/m^2 term.
-  * Textbook (conserved-current) form: sum eps eps* -> -g_mu nu, i.e. sum|M|^2 = -|g_V|^2 J.J*. It is
-    exact only if q.J = 0; then J = F(q^2)[q^2 (p + p') - (M^2 - m'^2) q] with F regular, both forms
-    give |g F|^2 m^2 lambda, and Gamma = |g F|^2 m^2 lambda^{3/2}/(16 pi M^3) vanishes as m -> 0 (e.g. a
-    dark photon's loop-induced K -> pi A'). Applied to the non-conserved quark current it is not a
-    rate (-J.J* = f_+^2 (m^2 - 2M^2 - 2m'^2) < 0 for f_- = 0). For equal masses (Delta = 0, the SU(3)
-    limit in which qbar_j g q_i is conserved) the 1/m^2 term is absent: lambda/m^2 = m^2 - 4M^2.
+  * Textbook (conserved-current) form, sum eps eps* -> -g_mu nu: exact only if q.J = 0 (then
+    Gamma = |g F|^2 m^2 lambda^{3/2}/(16 pi M^3) vanishes as m -> 0, e.g. a dark photon's loop-induced
+    K -> pi A'); for the non-conserved quark current it is not a rate (-J.J* < 0 for f_- = 0). For equal
+    masses (the SU(3) limit, current conserved) the 1/m^2 term is absent: lambda/m^2 = m^2 - 4M^2.
     squared_amplitude_p_to_p(..., longitudinal=False) drops the q q/m^2 term.
 
 P -> V Z' (pseudoscalar to vector meson, B -> K*)
