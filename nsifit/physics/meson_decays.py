@@ -82,8 +82,8 @@ Form factors (q^2 in GeV^2 in the parametrisations)
       f_+(t)/f_+(0) = exp(Lambda_+ t/m_pi+^2), the dispersive form (V. Bernard, M. Oertel,
       E. Passemar, J. Stern, arXiv:0903.1654) without its small curvature function H(t), with
       Lambda_+ = 24.22(1.16)e-3 of the FlaviaNet Kaon WG fit (M. Antonelli et al., Eur. Phys. J. C 69
-      (2010) 399, arXiv:1005.2323), as tabulated by flavio (not checked against the paper). At t_max = (m_K - m_pi)^2, exp(6.5 Lambda_+) = 1.17; the omitted
-      H(t) changes this by a few per cent at most (unchecked estimate). Isospin limit: K+ -> pi+ and
+      (2010) 399, arXiv:1005.2323), as tabulated by flavio (not checked against the paper). At t_max =
+      (m_K - m_pi)^2, exp(6.5 Lambda_+) = 1.17; the omitted H(t) changes it by a few per cent (unchecked). Isospin limit: K+ -> pi+ and
       K0 -> pi0 use the same f_+ (isospin breaking of a few per cent neglected).
   B -> K, B -> pi: N. Gubernari, A. Kokulu, D. van Dyk (GKvD), JHEP 01 (2019) 150,
       arXiv:1811.00983, combined LCSR + lattice fits in the BSZ parametrisation
