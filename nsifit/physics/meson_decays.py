@@ -83,8 +83,8 @@ Form factors (q^2 in GeV^2 in the parametrisations)
       E. Passemar, J. Stern, arXiv:0903.1654) without its small curvature function H(t), with
       Lambda_+ = 24.22(1.16)e-3 of the FlaviaNet Kaon WG fit (M. Antonelli et al., Eur. Phys. J. C 69
       (2010) 399, arXiv:1005.2323), as tabulated by flavio (not checked against the paper). At t_max =
-      (m_K - m_pi)^2, exp(6.5 Lambda_+) = 1.17; the omitted H(t) changes it by a few per cent (unchecked). Isospin limit: K+ -> pi+ and
-      K0 -> pi0 use the same f_+ (isospin breaking of a few per cent neglected).
+      (m_K - m_pi)^2, exp(6.5 Lambda_+) = 1.17; the omitted H(t) changes it by a few per cent (unchecked).
+      Isospin limit: K+ -> pi+ and K0 -> pi0 use the same f_+ (breaking of a few per cent neglected).
   B -> K, B -> pi: N. Gubernari, A. Kokulu, D. van Dyk (GKvD), JHEP 01 (2019) 150,
       arXiv:1811.00983, combined LCSR + lattice fits in the BSZ parametrisation
       f_+(q^2) = sum_k alpha_k [z(q^2) - z(0)]^k / (1 - q^2/m_R^2), k = 0..2,
