@@ -4,7 +4,8 @@
 the panel (68.27% / 90% / 95% CL, two-sided; 2.71 is the 95% CL one-sided limit).
 2D: contours at Delta chi^2 = 2.30 and 5.99 (68.27% and 95% CL for two parameters), the best fit marked.
 Both thresholds follow from Wilks' theorem (nsifit.inference.profile). Axes are logarithmic where the
-scan was; labels carry units. Column-width panels (3.4 in) with 9 pt text; PNG or PDF chosen by the file extension, written atomically.
+scan was; labels carry units. Column-width panels (3.4 in) with 9 pt text; PNG or PDF chosen by the
+file extension, written atomically.
 """
 
 import matplotlib
