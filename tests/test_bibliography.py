@@ -111,6 +111,16 @@ def test_bounds_figure_cites_every_layer(capsys):
             "Muong2_2021:2104.03281"} <= set(keys)
 
 
+def test_bounds_profile_overlay_plugins_are_cited():
+    keys = set(keys_of(api.bibliography("seed000_fig1_left_profile")))
+    cfg = yaml.safe_load(open(api._bounds_source("seed000_fig1_left_profile")))
+    assert "Bernal2022:2211.15686" in keys
+    for name, options in (cfg["profile"].get("likelihoods") or {}).items():
+        for ds in bib.selected_datasets(registry.get_plugin_class(name), options):
+            refs = yaml.safe_load((builtin_data_dir() / name / f"{ds}.yaml").read_text())["references"]
+            assert set(refs) <= keys, (name, ds)
+
+
 def test_unknown_file_is_one_line(tmp_path, capsys):
     assert "no_such.yaml" in one_line(capsys, "bib", tmp_path / "no_such.yaml")
     bad = tmp_path / "bad.h5"

@@ -73,6 +73,7 @@ def _layer_qualifiers(result, layer, data_dir):
     if layer.kind in ("band", "excess"):
         quals.append(("statistic", f"{layer.nsigma:g} sigma of the plugin's observable ({layer.mean} +- "
                                    f"{layer.sigma})"))
+        quals.append(("CL", f"{layer.nsigma:g} sigma {'band' if layer.kind == 'band' else 'excess'}"))
     else:
         quals.append(("statistic", f"Delta chi^2 {'>' if layer.kind == 'excluded' else '<'} {layer.threshold:.4g} "
                                    f"({layer.statistic}; reference: {layer.reference})"))
