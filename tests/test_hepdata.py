@@ -59,6 +59,9 @@ def test_tables_carry_provenance_and_statistic(fig1):
     band = yaml.safe_load((fig1 / "layer_6_band.yaml").read_text())
     quals = {q["name"]: str(q["value"]) for q in band["dependent_variables"][0]["qualifiers"]}
     assert quals["dataset"] == "gm2_mu/bnl_fnal_2021_wp2020" and quals["arXiv"].startswith("2104.03281")
+    # the band's centre and width: a_mu(exp) - a_mu(SM) = (116592061(41) - 116591810(43)) x 1e-11
+    mean, sigma = quals["delta_a_mu mean +- sigma"].split(" +- ")
+    assert float(mean) == pytest.approx(251e-11) and float(sigma) == pytest.approx(np.hypot(41, 43) * 1e-11, rel=1e-5)
 
 
 def test_edges_are_the_region_boundary_of_the_grid(fig1):

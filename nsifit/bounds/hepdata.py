@@ -74,6 +74,9 @@ def _layer_qualifiers(result, layer, data_dir):
         quals.append(("statistic", f"{layer.nsigma:g} sigma of the plugin's observable ({layer.mean} +- "
                                    f"{layer.sigma})"))
         quals.append(("CL", f"{layer.nsigma:g} sigma {'band' if layer.kind == 'band' else 'excess'}"))
+        plugin = registry.build(cfg.model, [layer.likelihood], {layer.likelihood: layer.options}, data_dir)[0]
+        quals.append((f"{layer.observable or plugin.requires[0]} {layer.mean} +- {layer.sigma}",
+                      f"{float(getattr(plugin, layer.mean)):.6g} +- {float(getattr(plugin, layer.sigma)):.6g}"))
     else:
         quals.append(("statistic", f"Delta chi^2 {'>' if layer.kind == 'excluded' else '<'} {layer.threshold:.4g} "
                                    f"({layer.statistic}; reference: {layer.reference})"))
@@ -122,6 +125,7 @@ def profile_submission(path, outdir, validate=True):
         model = str(h5.attrs.get("model", ""))
         units = {s["name"]: [str(h5["profile"][s["name"]][p].attrs.get("unit", "")) for p in s["params"]]
                  for s in scans}
+        chi2_min = {s["name"]: float(h5["profile"][s["name"]].attrs["chi2_min"]) for s in scans}
     sub = lib.Submission()
     sub.comment = f"nsifit {__version__}: profile-likelihood scans of {Path(path).name} (model {model})"
     for scan in scans:
@@ -139,6 +143,7 @@ def profile_submission(path, outdir, validate=True):
         var = _variable(lib, "Delta chi^2", delta[keep], False)
         var.add_qualifier("model", model)
         var.add_qualifier("best fit", ", ".join(f"{k} = {v:.6g}" for k, v in scan["best"].items()))
+        var.add_qualifier("chi^2_min", f"{chi2_min[scan['name']]:.6g}")
         table.add_variable(var)
         sub.add_table(table)
     return _write(sub, outdir, validate)
