@@ -129,3 +129,24 @@ def test_rewriting_replaces_the_earlier_submission_and_keeps_other_directories(f
 def test_bad_inputs_are_one_line(tmp_path, capsys):
     assert "no bounds config" in one_line(capsys, "hepdata", tmp_path / "none.yaml", "-o", tmp_path / "o")
     assert "--grid" in one_line(capsys, "hepdata", "seed004_fig1", "--grid", "1", "-o", tmp_path / "o")
+
+
+def test_layer_without_region_is_named_not_tabled(tmp_path):
+    """BaBar's 4mu search starts at m_Z' = 2 m_mu: below 100 MeV it excludes nothing, the (g-2)mu band is there."""
+    from nsifit.bounds.hepdata import bounds_submission
+    from nsifit.errors import ConfigError
+    spec = {"model": "lmu_minus_ltau", "x": {"name": "m_zp", "min": 1, "max": 100, "n": 6},
+            "y": {"name": "g_zp", "min": 1e-4, "max": 1e-2, "n": 6},
+            "layers": [{"likelihood": "babar_4mu", "label": "BaBar", "statistic": "one_sided_gaussian"},
+                       {"likelihood": "gm2_mu", "kind": "band", "label": "g-2",
+                        "options": {"dataset": "world_2025_wp2025"}}]}
+    result = bounds.compute(bounds.load_bounds_config(spec))
+    assert not result.region(0).any() and result.region(1).any()
+    outdir, archive = bounds_submission(result, tmp_path / "hd")
+    assert_valid(outdir)
+    docs = documents(outdir / "submission.yaml")
+    assert [d["name"] for d in docs if "data_file" in d] == ["Layer 2 band"]
+    assert "no table): 1 (BaBar)" in docs[0]["comment"]
+    spec["layers"] = spec["layers"][:1]
+    with pytest.raises(ConfigError, match="nothing to write"):
+        bounds_submission(bounds.compute(bounds.load_bounds_config(spec)), tmp_path / "none")

@@ -68,7 +68,9 @@ def layer_edges(result, i):
 
 def _layer_qualifiers(result, layer, data_dir):
     cfg = result.config
-    quals = [("model", cfg.model.name)]
+    spec = cfg.model.spec
+    settings = ", ".join(f"{k}={v}" for k, v in spec.items() if k != "name") if isinstance(spec, dict) else ""
+    quals = [("model", f"{cfg.model.name} ({settings})" if settings else cfg.model.name)]
     quals += [(f"fixed {k}", f"{v:g}") for k, v in cfg.fixed.items()]
     if layer.kind in ("band", "excess"):
         quals.append(("statistic", f"{layer.nsigma:g} sigma of the plugin's observable ({layer.mean} +- "
@@ -97,10 +99,15 @@ def bounds_submission(result, outdir, data_dir=None, validate=True):
     sub = lib.Submission()
     sub.comment = (f"nsifit {__version__}: exclusion plane {cfg.title or Path(cfg.source).stem} "
                    f"({cfg.y.name} vs {cfg.x.name}, {cfg.x.n} x {cfg.y.n} grid, {cfg.x.scale}/{cfg.y.scale} axes)")
+    empty = []
     for i, layer in enumerate(cfg.layers):
         if i in result.skipped:
             continue
         x, low, high = layer_edges(result, i)
+        if not len(x):
+            empty.append(f"{i + 1} ({layer.label})")
+            continue
+        quals = _layer_qualifiers(result, layer, data_dir)
         table = lib.Table(f"Layer {i + 1} {layer.kind}")
         table.description = (f"{layer.label}: {KIND_TEXT[layer.kind]} in ({cfg.x.name}, {cfg.y.name}); per "
                              f"{cfg.x.name} grid column the smallest and largest {cfg.y.name} inside it")
@@ -108,10 +115,12 @@ def bounds_submission(result, outdir, data_dir=None, validate=True):
         table.add_variable(_variable(lib, cfg.x.name, x, True, UNITS.get(cfg.x.name, "")))
         for what, values in (("lower edge", low), ("upper edge", high)):
             var = _variable(lib, f"{cfg.y.name} {what}", values, False, UNITS.get(cfg.y.name, ""))
-            for key, value in _layer_qualifiers(result, layer, data_dir):
+            for key, value in quals:
                 var.add_qualifier(key, value)
             table.add_variable(var)
         sub.add_table(table)
+    if empty:
+        sub.comment += f"; layers with no point of their region on the grid (no table): {', '.join(empty)}"
     return _write(sub, outdir, validate)
 
 
