@@ -53,6 +53,10 @@ def test_getdist_export_keeps_limits_inside_the_prior_and_agrees_with_summary(to
     assert samples.ranges.getLower("log10_m_zp") == pytest.approx(math.log10(M_LOW))
     assert samples.ranges.getUpper("log10_epsilon") == pytest.approx(math.log10(E_HIGH))
     assert samples.numrows == len(run.samples()["m_zp"])                    # burn-in dropped as summary does
+    # walker by walker: GetDist sees the autocorrelation (effective samples well below the rows)
+    assert np.allclose(samples.samples[:3, 0], run.data.chain[summary["burn_in"]:summary["burn_in"] + 3, 0, 0],
+                       rtol=1e-11, atol=0)
+    assert samples.getEffectiveSamples(1) < 0.5 * samples.numrows
     stats = samples.getMargeStats()
     for name, (low, high) in {"log10_m_zp": (M_LOW, M_HIGH), "log10_epsilon": (E_LOW, E_HIGH)}.items():
         for lim in stats.parWithName(name).limits:                           # 68, 95, 99%: inside the prior

@@ -60,9 +60,10 @@ def cmd_export(args):
         print(f"wrote {args.file} ({what}; log_posterior, {', '.join(run.names)}, each plugin's log L"
               + (", " + ", ".join(extra) if extra else "") + "; physical units)")
     elif args.format == "getdist":
-        from nsifit.io.export import getdist_columns, write_getdist
-        params = getdist_columns(data.params, run.names, internal)
-        files = write_getdist(args.file, params, log_prob, derived={n: columns[n] for n in extra})
+        from nsifit.io.export import getdist_columns, walker_major, write_getdist
+        params = getdist_columns(data.params, run.names, walker_major(internal, nwalkers))
+        files = write_getdist(args.file, params, walker_major(log_prob, nwalkers),
+                              derived={n: walker_major(columns[n], nwalkers) for n in extra})
         print(f"wrote {', '.join(str(f) for f in files)} ({what}, weight 1; "
               f"{', '.join(c[0] for c in params + [(n + '*',) for n in extra])}; log-uniform parameters as log10)")
     else:

@@ -5,7 +5,7 @@
   quantities marked by a trailing '*'), ROOT.ranges (prior edges in the exported coordinates, 'N' for
   none), the layout `getdist.loadMCSamples(ROOT)` reads; log-uniform parameters are exported as their
   log10 (`log10_m_zp`), the coordinate the prior is flat in, so that GetDist's kernel densities and
-  limits respect the prior edges;
+  limits respect the prior edges; rows walker by walker (each walker's chain in one block);
 - arviz: an ArviZ InferenceData in NetCDF (nsifit.io.arviz_export);
 - emcee: the whole chain (burn-in included, sampling coordinates: log10 for log-uniform parameters) in
   the layout of `emcee.backends.HDFBackend`, blobs as a structured array.
@@ -66,6 +66,15 @@ def getdist_columns(params, names, internal):
 
 def _edge(value):
     return "N" if not math.isfinite(value) else f"{value:.17g}"
+
+
+def walker_major(values, nwalkers):
+    """Step-major flat samples (all walkers of step 0, then step 1, ...) -> walker-major (each walker's
+    chain in one block): GetDist then sees correlated rows and estimates the correlation length (and
+    the effective number of samples its kernel densities use) instead of taking every row as independent."""
+    values = np.asarray(values)
+    rest = values.shape[1:]
+    return values.reshape(-1, nwalkers, *rest).swapaxes(0, 1).reshape(-1, *rest)
 
 
 def write_getdist(root, columns, log_prob, derived=None, weights=None):
