@@ -11,13 +11,19 @@ def register(sub):
     p = sub.add_parser("summary", help="medians, 68/95%% intervals or limits, best fit, tau, ESS")
     p.add_argument("output", metavar="OUT.h5")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--latex", action="store_true", help="the constraints as a LaTeX table (booktabs)")
     p.set_defaults(func=cmd_summary)
 
 
 def cmd_summary(args):
     from nsifit import api
     from nsifit.cli.common import jsonable
-    s = api.Run(args.output).summary()
+    run = api.Run(args.output)
+    s = run.summary()
+    if args.latex:
+        from nsifit.inference.latex_table import latex_table
+        print(latex_table(s, {n: str(run.data.params[n]["latex"]) for n in run.names}), end="")
+        return
     if args.json:
         print(json.dumps(jsonable(s), indent=2))
         return
