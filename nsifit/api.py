@@ -11,6 +11,8 @@ same form (docs/configuration.md); results are typed objects backed by HDF5 file
     run.summary()["params"]["g_zp"]    # medians, intervals or limits, tau, ESS
     prof = nsifit.profile("examples/quickstart.yaml", ["g_zp:1e-6:1e-3:30:log"], output="chains/p.h5")
     prof.limit(cl=0.95)                # one-sided upper limit on g_zp from Delta chi^2 = 2.71
+    post = nsifit.api.post("chains/demo.h5", drop=["gm2_mu"], output="chains/no_gm2.h5")  # reweighting
+    nsifit.api.limit("examples/quickstart.yaml", "m_zp:10:100:5:log", "g_zp")["upper"]   # exclusion curve
 """
 
 from __future__ import annotations
@@ -24,16 +26,21 @@ import numpy as np
 import yaml
 
 from nsifit.errors import NsifitError, StorageError
+from nsifit.inference import limits as limiting
 from nsifit.inference.config import Config, load_config
 from nsifit.inference.posterior import Posterior
 from nsifit.inference.profile import scan as profiling
+from nsifit.inference.reweight import MIN_ESS, reweight
 from nsifit.inference.samplers import ensemble, resume
 from nsifit.inference.samplers.diagnostics import run_diagnostics
 from nsifit.inference.summary import summarize
+from nsifit.inference.weighted import WeightedSamples
 from nsifit.io.files import open_h5, remove_stale_temporaries
 from nsifit.io.lock import OutputLock
 from nsifit.io.profilefile import file_stamp, read_profiles, write_profile
 from nsifit.io.runfile import RunData, read_run
+from nsifit.io.runread import best_chain_point
+from nsifit.io.weighted import is_weighted
 from nsifit.theory.models import get_model
 
 RECOMPUTE_BATCH = 20000          # points per posterior call when derived quantities are recomputed
@@ -297,7 +304,7 @@ def profile(config: ConfigSource, scans: Sequence[str] | None = None, *, output:
             remove_stale_temporaries(path)
         stamp = file_stamp(path)
         chain = chain or (path if path.is_file() else None)
-        extra = _best_chain_point(chain, posterior) if chain else None
+        extra = best_chain_point(chain, posterior.names) if chain else None
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", profiling.ProfileWarning)     # stored with the scan
             result = profiling.profile(posterior, axes, pool=settings["pool"], starts=settings["starts"],
@@ -309,11 +316,54 @@ def profile(config: ConfigSource, scans: Sequence[str] | None = None, *, output:
     return prof
 
 
-def load(path: str | Path, scan: str | None = None) -> Run | Profile:
-    """A Run when the file holds a chain (its scans: `Run.profiles()`), else its Profile scan."""
+def load(path: str | Path, scan: str | None = None) -> Run | Profile | WeightedRun:
+    """A Run when the file holds a chain (its scans: `Run.profiles()`), a WeightedRun for weighted samples
+    (nsifit.io.weighted), else its Profile scan."""
     with open_h5(path) as h5:
         has_chain = "mcmc" in h5
+    if scan is None and not has_chain and is_weighted(path):
+        return WeightedRun(path)
     return Run(path) if has_chain and scan is None else Profile(path, scan)
+
+
+class WeightedRun(WeightedSamples):
+    """Weighted samples (`post` output /post, nested sampling /nested): samples() with 'weight', summary()."""
+
+    def corner(self, output: str | Path, labels: Sequence[str] | None = None) -> Path:
+        from nsifit.plots.corner import corner_plot
+        corner_plot([self.path], output, labels)
+        return Path(output)
+
+
+def post(run: str | Path, *, output: str | Path, drop: Sequence[str] = (), add: Mapping[str, dict] | None = None,
+         datasets: Mapping[str, str] | None = None, force: bool = False, min_ess: float = MIN_ESS,
+         data_dir: str | None = None) -> WeightedRun:
+    """Importance-reweight the stored run `run` (nsifit.inference.reweight): `drop` plugins, `add` plugins
+    {name: options} (or change a plugin's options), give plugins other `datasets`; writes `output` (/post).
+    NsifitError when the Kish ESS of the weights is below `min_ess` (unless `force`). `.report`: ESS etc."""
+    report = reweight(run, output, drop, add, datasets, force, min_ess, data_dir)
+    result = WeightedRun(output)
+    result.report = report
+    return result
+
+
+def limit(config: ConfigSource | None, scan: str, poi: str, *, cl: float = 0.95, output: str | Path | None = None,
+          from_run: str | Path | None = None, seed: int = 0, data_dir: str | None = None) -> dict:
+    """Upper limits on `poi` at each value of `scan` ('NAME:MIN:MAX:N[:log]'): from the profile likelihood of
+    `config` (stored in `output` as /limits/<scan>-<poi>), or the posterior limit per slice of a stored run
+    `from_run` (prior-dependent). Keys: scan, values, poi, upper (None: no limit in the prior), cl."""
+    if from_run is not None:
+        loaded = load(from_run)
+        if isinstance(loaded, Profile):
+            raise StorageError(f"{from_run}: holds no samples")
+        params = loaded.data.params
+        axis = limiting.run_axis(scan, {n: params[n] for n in loaded.names})
+        values = loaded.samples()
+        weights = values["weight"] if "weight" in values else np.ones(len(values[loaded.names[0]]))
+        samples = np.column_stack([values[n] for n in loaded.names])
+        return limiting.bayesian_limits(loaded.names, samples, weights, params, axis, poi, cl)
+    cfg = _config(config, {"data_dir": str(data_dir)} if data_dir is not None else None)
+    return limiting.limit_scan(cfg, scan, poi, cl, output, seed)
 
 
 def profile_settings(cfg: Config, given: Mapping[str, Any]) -> dict:
@@ -341,19 +391,6 @@ def _config(source, overrides=None):
     if isinstance(source, Config):
         source = source.resolved if not overrides else dict(source.resolved)
     return load_config(source, overrides)
-
-
-def _best_chain_point(path, posterior):
-    """Best sample (internal coordinates) of a run file's chain, or None when it holds none."""
-    try:
-        data = read_run(path)
-    except StorageError:
-        return None
-    if data.iteration == 0 or data.names != posterior.names:
-        return None
-    flat, logp = data.chain.reshape(-1, data.chain.shape[-1]), data.log_prob.ravel()
-    return flat[np.argmax(logp)]
-
 
 
 def _mpi_rank():

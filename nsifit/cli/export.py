@@ -1,4 +1,5 @@
-"""`nsifit export`: chains as GetDist text (+ .paramnames) or CSV (after burn-in)."""
+"""`nsifit export`: chains as GetDist text (+ .paramnames) or CSV (after burn-in); weighted samples
+(`nsifit post`, nested sampling) with their weights."""
 
 from nsifit.errors import NsifitError
 
@@ -23,6 +24,9 @@ def cmd_export(args):
     from nsifit.io.export import write_csv, write_getdist
     if args.format not in FORMATS:
         raise NsifitError(f"unknown export format '{args.format}'; valid: {', '.join(FORMATS)}")
+    from nsifit.io.weighted import is_weighted
+    if is_weighted(args.output):
+        return _weighted(args, api.WeightedRun(args.output))
     run = api.Run(args.output)
     burn = run.diagnostics["burn_in"]
     stored = list(run.data.blobs)
@@ -47,3 +51,24 @@ def cmd_export(args):
 def _latex(meta):
     unit = f"\\,[\\mathrm{{{meta['unit']}}}]" if str(meta["unit"]) else ""
     return f"{meta['latex']}{unit}"
+
+
+def _weighted(args, run):
+    """Weighted samples: GetDist with their weights in the first column; CSV with a 'weight' column."""
+    import numpy as np
+
+    from nsifit.io.export import write_csv, write_getdist
+    if args.derived:
+        raise NsifitError("--derived applies to run files (a weighted file stores per-plugin log L only)")
+    samples = run.samples()
+    values = np.column_stack([samples[n] for n in run.names])
+    log_prob = run.data.log_prob if run.data.log_prob is not None else np.full(len(values), np.nan)
+    if args.format == "csv":
+        blobs = {k: v for k, v in samples.items() if k not in run.names}
+        write_csv(args.file, run.names, values, log_prob, blobs)
+        print(f"wrote {args.file}")
+        return
+    latex = {n: _latex(run.data.params[n]) for n in run.names}
+    files = write_getdist(args.file, run.names, latex, values, log_prob, weights=samples["weight"])
+    print(f"wrote {files[0]} and {files[1]} ({len(values)} weighted samples, effective sample size "
+          f"{run.ess:.1f}; physical units)")

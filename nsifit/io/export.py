@@ -19,10 +19,11 @@ def write_csv(path, names, samples, log_prob, blobs):
     return [Path(path)]
 
 
-def write_getdist(root, names, latex, samples, log_prob):
-    """ROOT.txt (weight, -log posterior, parameters) and ROOT.paramnames (name, LaTeX label)."""
+def write_getdist(root, names, latex, samples, log_prob, weights=None):
+    """ROOT.txt (weight (1 unless given), -log posterior, parameters) and ROOT.paramnames (name, LaTeX label)."""
     root = str(root).removesuffix(".txt")
-    table = np.column_stack([np.ones(len(log_prob)), -log_prob, samples])
+    weights = np.ones(len(log_prob)) if weights is None else np.asarray(weights, float)
+    table = np.column_stack([weights, -log_prob, samples])
     with atomic_path(root + ".txt") as tmp:
         np.savetxt(tmp, table, fmt="%.10e")
     with atomic_path(root + ".paramnames") as tmp:
