@@ -83,3 +83,19 @@ def test_posterior_limits_from_runs(toys, tmp_path, capsys):
     assert read_weighted(post.path).ess > 1000
     sparse = api.limit(None, "m_zp:2:99:3", "epsilon", from_run=run.path)
     assert sparse["upper"][0] is None           # no samples near 2 MeV: no limit in that slice
+
+
+def test_quickstart_limit_equals_a_brute_force_scan():
+    """The quickstart model (mutau_baryon, tan_eta and c fixed; every built-in plugin of the example): the limit
+    from root finding equals the crossing of q = 2.706 on a fine vectorized grid of log10 g_zp at fixed m_zp."""
+    from nsifit.inference.config import load_config
+    from nsifit.inference.posterior import Posterior
+    from nsifit.inference.profile.scan import make_chi2
+    result = api.limit("quickstart", "m_zp:10:100:2:log", "g_zp")
+    chi2 = make_chi2(Posterior(load_config("quickstart")))
+    u = np.linspace(-6, -2, 20001)
+    for m, upper in zip(result["values"], result["upper"]):
+        c = chi2(np.column_stack([np.full_like(u, math.log10(m)), u]))
+        best = int(np.argmin(c))
+        q = np.where(np.arange(len(u)) > best, c - c[best], 0.0)
+        assert upper == pytest.approx(10 ** u[np.argmax(q >= 1.6448536 ** 2)], rel=1e-3), m

@@ -150,3 +150,36 @@ def test_weighted_reading_is_generic(runs, capsys):
     s = api.load(nested).summary()
     assert s["group"] == "nested" and s["kind"] == "nested sampling"
     assert abs(s["params"]["m_zp"]["median"] - 50.0) < 0.5
+
+
+def test_dataset_change_recomputes_that_plugin_only(tmp_path, capsys):
+    """--dataset gm2_mu=...: the new file's log L of gm2_mu is the plugin with that dataset evaluated at the
+    stored samples, and the weights are exp(new - old log L of gm2_mu), normalised."""
+    from nsifit.inference.config import load_config
+    from nsifit.inference.posterior import Posterior
+    cfg = {"model": "dark_photon", "likelihoods": {"gm2_mu": {}, "na64_invisible": {}},
+           "params": {"m_zp": {"prior": "log-uniform", "min": 1, "max": 100},
+                      "epsilon": {"prior": "log-uniform", "min": 1e-5, "max": 1e-2}},
+           "sampler": {"walkers": 16, "steps": 60, "seed": 3, "progress": False}}
+    run = api.run(cfg, output=tmp_path / "gm2.h5")
+    out = tmp_path / "gm2_bnl.h5"
+    code, text, err = cli(capsys, "post", run.path, "--dataset", "gm2_mu=bnl_fnal_2021_wp2020", "-o", out,
+                          "--force")
+    assert code == 0, err
+    assert "recomputed: gm2_mu" in text
+    new = read_weighted(out)
+    old = run.samples(derived=["loglike_gm2_mu", "loglike_na64_invisible"])
+    cfg["likelihoods"]["gm2_mu"] = {"dataset": "bnl_fnal_2021_wp2020"}
+    posterior = Posterior(load_config(cfg))
+    _, blobs = posterior.log_prob(new.samples)
+    assert np.allclose(new.loglike["gm2_mu"], blobs["loglike_gm2_mu"], rtol=1e-12, atol=0)
+    assert np.array_equal(new.loglike["na64_invisible"], old["loglike_na64_invisible"])     # not recomputed
+    log_w = blobs["loglike_gm2_mu"] - old["loglike_gm2_mu"]
+    assert np.allclose(new.weights, np.exp(log_w - log_w.max()) / np.exp(log_w - log_w.max()).sum(), rtol=1e-9)
+    assert not np.allclose(log_w, log_w[0])           # the dataset change does move the weights
+    assert "bnl_fnal_2021_wp2020" in str(new.attrs["config_yaml"])
+
+
+def test_output_must_not_replace_the_run(runs, capsys):
+    line = one_line(capsys, "post", runs["full"].path, "--drop", "toy_shift", "-o", runs["full"].path)
+    assert "must not replace" in line

@@ -6,8 +6,8 @@ Gaussian-prior terms of nsifit.inference.profile.scan:
   chi^2_hat(s) = min over every other sampled parameter (poi included),   mu_hat(s) its poi value,
   chi^2_p(mu; s) = min over the remaining parameters with the poi fixed at mu,
   q(mu) = chi^2_p(mu; s) - chi^2_hat(s) for mu >= mu_hat, q = 0 for mu < mu_hat (one-sided statistic:
-  an excess above the tested value does not count against it; Cowan, Cranmer, Gross, Vitells,
-  arXiv:1007.1727, eq. 14, with q = -2 ln lambda).
+  an excess above the tested value does not count against it: the statistic q_mu of G. Cowan, K. Cranmer,
+  E. Gross, O. Vitells, "Asymptotic formulae for likelihood-based tests of new physics", arXiv:1007.1727).
 The upper limit at CL solves q(mu_up) = Q, with the asymptotic (Wilks/Chernoff) threshold for the one-sided
 test: Q = chi^2_{1 dof} quantile at 2 CL - 1 = [Phi^-1(CL)]^2 (2.706 for CL = 0.95). The root is
 bracketed on a grid of BRACKET points between mu_hat and the prior's upper edge and found by Brent's method,
@@ -22,14 +22,21 @@ limit.
 """
 
 import math
+from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 from scipy.optimize import brentq
 from scipy.stats import norm
 
 from nsifit.errors import NsifitError
+from nsifit.inference.posterior import Posterior, SampledParameter
 from nsifit.inference.profile.fitting import Space, fit_point, run_lanes
-from nsifit.inference.profile.scan import make_chi2
+from nsifit.inference.profile.scan import make_chi2, parse_scan
+from nsifit.inference.weighted import weighted_quantile
+from nsifit.io.files import open_h5, remove_stale_temporaries
+from nsifit.io.lock import OutputLock
+from nsifit.io.profilefile import file_stamp, write_limit
 
 BRACKET = 16           # poi grid points between the best fit and the prior edge, to bracket the crossing
 XTOL = 1e-5            # Brent tolerance in the poi's internal coordinate
@@ -118,7 +125,6 @@ def profile_limits(posterior, axis, poi, cl=0.95, seed=0):
 def bayesian_limits(names, samples, weights, params, axis, poi, cl=0.95, min_samples=20):
     """Posterior upper limits on `poi` per slice of `axis.name` from physical samples (n, ndim) with weights;
     None where a slice holds fewer than `min_samples` samples."""
-    from nsifit.inference.weighted import weighted_quantile
     if axis.name not in names or poi not in names:
         missing = axis.name if axis.name not in names else poi
         raise NsifitError(f"'{missing}' is not a sampled parameter of the run; sampled: {', '.join(names)}")
@@ -145,13 +151,6 @@ def bayesian_limits(names, samples, weights, params, axis, poi, cl=0.95, min_sam
 def limit_scan(cfg, scan_text, poi, cl=0.95, output=None, seed=0):
     """Profile-likelihood limits of the Config `cfg` along 'NAME:MIN:MAX:N[:log]'; stored in `output`
     (/limits/<scan>-<poi>, nsifit.io.profilefile.write_limit) when given. Returns the result dict."""
-    from pathlib import Path
-
-    from nsifit.inference.posterior import Posterior
-    from nsifit.inference.profile.scan import parse_scan
-    from nsifit.io.files import open_h5, remove_stale_temporaries
-    from nsifit.io.lock import OutputLock
-    from nsifit.io.profilefile import file_stamp, write_limit
     posterior = Posterior(cfg)
     axis = parse_scan(scan_text, posterior)
     threshold(cl)
@@ -173,10 +172,6 @@ def limit_scan(cfg, scan_text, poi, cl=0.95, output=None, seed=0):
 
 def run_axis(text, params):
     """'NAME:MIN:MAX:N[:log]' checked against the priors stored in a run file ({name: attrs})."""
-    from types import SimpleNamespace
-
-    from nsifit.inference.posterior import SampledParameter
-    from nsifit.inference.profile.scan import parse_scan
     sampled = []
     for name, meta in params.items():
         low, high = float(meta.get("min", -math.inf)), float(meta.get("max", math.inf))

@@ -26,6 +26,8 @@ from nsifit.errors import NsifitError, NsifitWarning
 from nsifit.inference.config import load_config
 from nsifit.inference.posterior import Posterior
 from nsifit.inference.samplers.diagnostics import run_diagnostics
+from nsifit.io.files import remove_stale_temporaries
+from nsifit.io.lock import OutputLock
 from nsifit.io.runread import read_run
 from nsifit.io.weighted import kish_ess, sha256_of, write_weighted
 from nsifit.plugins.evaluate import evaluate_plugins
@@ -112,8 +114,10 @@ def reweight(run_path, output, drop=(), add=None, datasets=None, force=False, mi
     info = {"kind": "importance reweighting", "source_path": str(Path(run_path).resolve()),
             "source_sha256": sha256_of(run_path), "changes": changes, "burn_in": burn,
             "min_ess": min_ess, "recomputed": sorted(changed)}
-    write_weighted(output, "post", posterior, cfg.yaml(), flat, w, log_prob, loglike, info,
-                   seed=int(data.attrs.get("seed", -1)))
+    with OutputLock(output):
+        remove_stale_temporaries(output)
+        write_weighted(output, "post", posterior, cfg.yaml(), flat, w, log_prob, loglike, info,
+                       seed=int(data.attrs.get("seed", -1)))
     return {"output": str(output), "ess": ess, "samples": n, "fraction": ess / n, "changes": changes,
             "recomputed": sorted(changed)}
 

@@ -9,6 +9,8 @@ intervals (1D scans), and (schema_version 2) config_yaml and data_files (JSON) o
 since the file's root metadata belong to the chain when there is one. Every dataset carries a
 Fletcher-32 checksum.
 
+Limit scans (`nsifit limit`) live in /limits/<scan>-<poi> of the same kind of file (write_limit, read_limits).
+
 Adding a scan rewrites the file atomically: a copy gets the group and replaces the file; the
 other groups (the chain in /mcmc, other scans) are carried over unchanged. A run file left by a
 killed run (HDF5's "open for write" flag set) is copied group by group instead of byte for byte.
