@@ -55,6 +55,13 @@ def test_json_shape_null_and_storage(toys, tmp_path, capsys):
     png = tmp_path / "limits.png"
     code, text, _ = cli(capsys, "plot", out, "-o", png)
     assert code == 0 and png.stat().st_size > 1000
+    api.profile(cfg, ["epsilon:1e-4:1.2e-3:4:log"], output=out, starts=2)       # a profile scan beside it
+    assert read_limits(out)[0]["upper"] == data["upper"]
+    both = tmp_path / "both.png"
+    assert cli(capsys, "plot", out, "-o", both)[0] == 0 and both.stat().st_size > png.stat().st_size
+    only = tmp_path / "only.png"
+    assert cli(capsys, "plot", out, "--scan", "m_zp-epsilon", "-o", only)[0] == 0
+    assert "nosuch" in one_line(capsys, "plot", out, "--scan", "nosuch")
 
 
 def test_limit_errors_are_one_line(toys, tmp_path, capsys):

@@ -58,7 +58,8 @@ def write_limit(path, name, result, posterior, config_yaml, seed=0, stamp=None):
     """Add /limits/<name> (upper limits on result['poi'] along result['scan'], nsifit.inference.limits) to
     `path`, atomically like write_profile. Datasets: `values` (the scanned parameter, physical), `upper`
     (NaN where the prior range holds no limit), `best_poi`, `chi2_hat`, `q_at_edge`, `valid`; attributes:
-    scan, poi, cl, threshold, method, statistic, labels, units, config_yaml, data_files."""
+    scan, poi, cl, threshold, method, statistic, labels, units, poi_max (the prior's upper edge), config_yaml,
+    data_files."""
     def fill(g):
         scan = posterior.sampled[posterior.names.index(result["scan"])]
         poi = posterior.sampled[posterior.names.index(result["poi"])]
@@ -66,7 +67,8 @@ def write_limit(path, name, result, posterior, config_yaml, seed=0, stamp=None):
                         "threshold": result["threshold"], "method": result["method"],
                         "statistic": LIMIT_STATISTIC, "scan_label": scan.label, "scan_unit": scan.unit,
                         "poi_label": poi.label, "poi_unit": poi.unit, "scan_log": bool(result["log"]),
-                        "poi_log": poi.log_scale, "config_yaml": config_yaml,
+                        "poi_log": poi.log_scale, "poi_max": 10.0 ** poi.upper if poi.log_scale else poi.upper,
+                        "config_yaml": config_yaml,
                         "data_files": json.dumps(posterior.data_files)})
         _dataset(g, "values", result["values"])
         _dataset(g, "upper", np.array([np.nan if u is None else u for u in result["upper"]], float))
@@ -199,7 +201,7 @@ def read_limits(path, names=None):
                         "threshold": float(a["threshold"]), "method": str(a["method"]),
                         "values": g["values"][:], "upper": [None if not np.isfinite(u) else float(u)
                                                             for u in g["upper"][:]],
-                        "valid": g["valid"][:], "best_poi": g["best_poi"][:],
+                        "valid": g["valid"][:], "best_poi": g["best_poi"][:], "poi_max": float(a["poi_max"]),
                         "labels": [str(a["scan_label"]), str(a["poi_label"])],
                         "log": [bool(a["scan_log"]), bool(a["poi_log"])]})
     return out

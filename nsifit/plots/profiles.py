@@ -7,6 +7,8 @@ see nsifit.profiling. Axes are logarithmic where the scan was; labels carry unit
 panels (3.4 in) with 9 pt text; PNG or PDF chosen by the file extension, written atomically.
 """
 
+import math
+
 import matplotlib
 import numpy as np
 
@@ -89,11 +91,16 @@ def plot_limit(ax, lim):
     y = np.array([np.nan if u is None else u for u in lim["upper"]], float)
     ok = np.isfinite(y)
     label = f"{lim['cl']:.0%} CL upper limit ({lim['method']})"
+    log = lim["log"][1]
     if ok.any():
-        top = np.nanmax(y) * (30 if lim["log"][1] else 1.5)
+        top = lim["poi_max"]                         # the prior's upper edge: the limit is tested up to it
         ax.fill_between(x[ok], y[ok], top, color=CONTOUR_COLOURS[1], alpha=0.6, lw=0)
         ax.plot(x[ok], y[ok], color="k", marker="." if ok.sum() < 15 else None, label=label)
-        ax.set_ylim(np.nanmin(y) / (30 if lim["log"][1] else 1.5) if lim["log"][1] else 0, top)
+        low = np.nanmin(y) / 30 if log else 0.0
+        ax.set_ylim(low, top * 1.5 if log else top * 1.05)
+        k = np.flatnonzero(ok)[ok.sum() // 2]
+        ax.text(x[k], math.sqrt(y[k] * top) if log else 0.5 * (y[k] + top), "excluded", ha="center",
+                va="center", fontsize=8, color="0.2")
     if (~ok).any():
         ax.plot(x[~ok], np.full((~ok).sum(), 1.0), "v", color="tab:red", ms=4, ls="none",
                 transform=ax.get_xaxis_transform(), clip_on=False, label="no limit in the prior range")
