@@ -14,7 +14,7 @@ from cli_helpers import cli, one_line
 from plugin_site import registered
 
 from nsifit import api
-from nsifit.inference.weighted import weighted_quantile
+from nsifit.inference.weighted import pareto_khat, weighted_quantile
 from nsifit.io.weighted import read_weighted, weighted_physical
 
 Z95 = 1.6448536269514722
@@ -71,6 +71,8 @@ def test_drop_reproduces_direct_run(runs, capsys):
     info = read_weighted(out).info
     assert info["source_sha256"] == hashlib.sha256(runs["full"].path.read_bytes()).hexdigest()
     assert json.loads(info["changes"])["drop"] == ["toy_shift"]
+    # w ~ 1/L_shift = exp((m - 56)^2 / 200) under m ~ N(51.2, 4.47): a power tail of shape 2 * 20 / 200 = 0.2
+    assert info["pareto_k"] < 0.5
     with h5py.File(out, "r") as h5:
         assert "toy_shift" not in h5.attrs["config_yaml"] and "toy_gauss" in h5.attrs["config_yaml"]
         assert set(h5["post/loglike"]) == {"toy_gauss", "total"}
@@ -183,3 +185,11 @@ def test_dataset_change_recomputes_that_plugin_only(tmp_path, capsys):
 def test_output_must_not_replace_the_run(runs, capsys):
     line = one_line(capsys, "post", runs["full"].path, "--drop", "toy_shift", "-o", runs["full"].path)
     assert "must not replace" in line
+
+
+@pytest.mark.parametrize("k", [0.2, 0.5, 0.8])
+def test_pareto_khat_recovers_the_tail_shape(k):
+    """Weights drawn from a generalized Pareto distribution of shape k (inverse CDF ((1 - u)^-k - 1) / k)."""
+    u = np.random.default_rng(1).uniform(size=40000)
+    assert pareto_khat(((1 - u) ** -k - 1) / k) == pytest.approx(k, abs=0.1)
+    assert math.isnan(pareto_khat(np.ones(100)))

@@ -5,7 +5,8 @@ The stored per-plugin log L serve the dropped plugins; only added or changed plu
 stored samples after burn-in. NEW.h5 holds the weighted samples (/post: internal coordinates, weights,
 per-plugin log L), the new config and the source run's path and sha256; `nsifit summary`, `corner` and
 `export` read it. Refused (exit 2) when the Kish effective sample size of the weights is below --min-ess
-(default 50) unless --force; a warning below 10% of the samples.
+(default 50) unless --force; a warning below 10% of the samples, and when the Pareto shape k of the largest
+weights exceeds 0.7 (the new posterior has mass where the run has few samples).
 """
 
 
@@ -40,5 +41,6 @@ def cmd_post(args):
                       min_ess=MIN_ESS if args.min_ess is None else args.min_ess, data_dir=args.data_dir)
     r = result.report
     print(f"reweighted {r['samples']} samples of {args.run}: effective sample size {r['ess']:.1f} "
-          f"({r['fraction']:.1%}); recomputed: {', '.join(r['recomputed']) or 'none'}")
+          f"({r['fraction']:.1%}), Pareto k of the largest weights {r['pareto_k']:.2f}; "
+          f"recomputed: {', '.join(r['recomputed']) or 'none'}")
     print(f"wrote {args.output}:/post")

@@ -11,8 +11,10 @@ come from the run file (stored at every step), so a dropped plugin costs nothing
 plugins with changed options or dataset are evaluated, vectorized in batches of BATCH points. The estimate is
 reliable only where p_new is covered by p_old: its Monte Carlo precision is that of ESS = (sum w)^2 / sum w^2
 independent draws (Kish), further reduced by the chain's autocorrelation. Below MIN_ESS the result is refused
-(unless forced); below LOW_FRACTION of the samples a warning says so. Changing the priors or adding sampled
-parameters (e.g. a plugin's nuisances) is not a reweighting and is refused.
+(unless forced); below LOW_FRACTION of the samples a warning says so. The ESS cannot see mass of p_new where
+the run has no samples (dropping a dominant constraint): the Pareto shape k of the largest weights can
+(nsifit.inference.weighted.pareto_khat); above 0.7 a warning says the result is unreliable. Changing the
+priors or adding sampled parameters (e.g. a plugin's nuisances) is not a reweighting and is refused.
 """
 
 import copy
@@ -26,6 +28,7 @@ from nsifit.errors import NsifitError, NsifitWarning
 from nsifit.inference.config import load_config
 from nsifit.inference.posterior import Posterior
 from nsifit.inference.samplers.diagnostics import run_diagnostics
+from nsifit.inference.weighted import KHAT_UNRELIABLE, pareto_khat
 from nsifit.io.files import remove_stale_temporaries
 from nsifit.io.lock import OutputLock
 from nsifit.io.runread import read_run
@@ -106,6 +109,11 @@ def reweight(run_path, output, drop=(), add=None, datasets=None, force=False, mi
     if ess < LOW_FRACTION * n:
         warnings.warn(f"effective sample size {ess:.0f} is {ess / n:.1%} of the {n} samples: the reweighted "
                       "estimates are noisy", NsifitWarning, stacklevel=2)
+    khat = pareto_khat(w)
+    if khat > KHAT_UNRELIABLE:
+        warnings.warn(f"Pareto k of the largest weights is {khat:.2f} > {KHAT_UNRELIABLE}: the new posterior has "
+                      "mass where the run has few samples; the reweighted estimates are unreliable (run it "
+                      "directly)", NsifitWarning, stacklevel=2)
     loglike = {p.name: fresh[p.name] if p.name in fresh else stored[p.name] for p in posterior.plugins}
     loglike["total"] = sum(loglike.values(), np.zeros(n))
     log_prob = data.log_prob[burn:].reshape(-1) + log_w
@@ -113,12 +121,13 @@ def reweight(run_path, output, drop=(), add=None, datasets=None, force=False, mi
                "datasets": dict(datasets or {})}
     info = {"kind": "importance reweighting", "source_path": str(Path(run_path).resolve()),
             "source_sha256": sha256_of(run_path), "changes": changes, "burn_in": burn,
-            "min_ess": min_ess, "recomputed": sorted(changed)}
+            "min_ess": min_ess, "recomputed": sorted(changed), "pareto_k": khat}
     with OutputLock(output):
         remove_stale_temporaries(output)
         write_weighted(output, "post", posterior, cfg.yaml(), flat, w, log_prob, loglike, info,
                        seed=int(data.attrs.get("seed", -1)))
-    return {"output": str(output), "ess": ess, "samples": n, "fraction": ess / n, "changes": changes,
+    return {"output": str(output), "ess": ess, "samples": n, "fraction": ess / n, "pareto_k": khat,
+            "changes": changes,
             "recomputed": sorted(changed)}
 
 

@@ -16,6 +16,28 @@ import numpy as np
 from nsifit.inference.summary import EDGE_FRACTION
 from nsifit.io.weighted import kish_ess, read_weighted
 
+KHAT_UNRELIABLE = 0.7      # Pareto k above which importance-sampling estimates are unreliable (arXiv:1507.02646)
+
+
+def pareto_khat(weights):
+    """Shape k of a generalized Pareto distribution fitted to the largest weights (the tail diagnostic of
+    Vehtari, Simpson, Gelman, Yao, Gabry, "Pareto smoothed importance sampling", arXiv:1507.02646).
+
+    The M = min(n / 5, 3 sqrt(n)) largest weights minus the next one are fitted by maximum likelihood
+    (scipy.stats.genpareto with location 0; the paper uses the Zhang-Stephens estimate). The variance of the
+    weights is finite for k < 1/2; above KHAT_UNRELIABLE = 0.7 the importance-sampling estimates are
+    unreliable whatever the ESS says (the run did not sample where the new posterior has mass).
+    NaN for fewer than 25 distinct positive weights."""
+    from scipy.stats import genpareto
+    w = np.sort(np.asarray(weights, float))
+    w = w[w > 0]
+    m = int(min(0.2 * len(w), 3.0 * np.sqrt(len(w))))
+    if m < 5 or len(np.unique(w[-m - 1:])) < 5:
+        return float("nan")
+    tail = w[-m:] - w[-m - 1]
+    shape, _, _ = genpareto.fit(tail / tail.max(), floc=0)
+    return float(shape)
+
 
 def weighted_quantile(x, weights, q):
     """Quantiles q (scalar or array in [0, 1]) of samples x with non-negative weights."""
