@@ -63,7 +63,7 @@ def _weighted(s, as_json, jsonable):
         print(json.dumps(jsonable(s), indent=2))
         return
     print(f"{s['file']}: model {s['model']}, {s['samples']} weighted samples ({s['kind']}, /{s['group']}), "
-          f"effective sample size {s['ess']:.1f}")
+          f"effective sample size {s['ess']:.1f}, Pareto k of the largest weights {s['pareto_k']:.2f}")
     width = max(12, *(len(n) + len(p["unit"]) + 3 for n, p in s["params"].items()))
     print(f"{'param':<{width}} {'median':>11} {'68% interval':>25} {'95% interval':>25} {'best fit':>11}")
     for name, p in s["params"].items():

@@ -96,9 +96,13 @@ def summarize_weighted(data):
     if ess < 0.1 * len(w):
         warnings.append(f"effective sample size {ess:.0f} is {ess / len(w):.1%} of the {len(w)} samples: "
                         "the weighted estimates are noisy")
+    khat = pareto_khat(w)
+    if khat > KHAT_UNRELIABLE:
+        warnings.append(f"Pareto k of the largest weights is {khat:.2f} > {KHAT_UNRELIABLE}: the weighted "
+                        "estimates are unreliable")
     n_obs, n_par = int(data.attrs.get("n_obs", len(chi2))), len(data.names)
     return {"file": str(data.path), "group": data.group, "kind": str(data.info.get("kind", data.group)),
-            "model": str(data.attrs["model"]), "samples": len(w), "ess": ess, "params": params,
+            "model": str(data.attrs["model"]), "samples": len(w), "ess": ess, "pareto_k": khat, "params": params,
             "best_fit": {"chi2": chi2, "chi2_total": -2.0 * float(loglike[best]) if loglike is not None
                          else float("nan")},
             "n_obs": n_obs, "n_par": n_par, "dof": n_obs - n_par, "warnings": warnings,
