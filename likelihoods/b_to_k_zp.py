@@ -83,6 +83,7 @@ class BToKZp(Likelihood):
     """
 
     name = "b_to_k_zp"
+    references = ()   # BibTeX keys of its construction (data/references.bib)
     requires = tuple(f"br_{m}_zp" for m in ("bplus_kplus", "bzero_kzero", "bplus_piplus", "bzero_kstarzero",
                                             "bplus_kstarplus")) + ("br_mumu", "zp_lifetime_ps") \
         + meson_zp.FATE_OBSERVABLES

@@ -33,6 +33,7 @@ class Babar4mu(Likelihood):
     """
 
     name = "babar_4mu"
+    references = ()   # BibTeX keys of its construction (data/references.bib)
     requires = ("g_mu_production2", "br_mumu", "gamma_total_mev", "m_zp_mev")
     default_dataset = "babar_2016"
     options = {"reference_br_mumu": Option("model", "Br(Z' -> mu mu) of the published reference: model (the "

@@ -25,6 +25,7 @@ class BabarInvisible(InvisibleSearch):
     """
 
     name = "babar_invisible"
+    references = ("Ilten:2018crw", "Bernal2022:2211.15686")   # BibTeX keys of its construction (data/references.bib)
     default_dataset = "babar_2017"
 
     def setup(self):

@@ -16,6 +16,7 @@ class BbnNeff(SmoothBound):
     """
 
     name = "bbn_neff"
+    references = ("Escudero2018:1812.05605", "Bernal2022:2211.15686")  # data/references.bib
     requires = ("m_zp_mev",)
     default_dataset = "seed000_sect3"
     bound_field = "lower_bound_mev"

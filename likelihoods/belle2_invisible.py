@@ -37,6 +37,7 @@ class Belle2Invisible(Likelihood):
     """
 
     name = "belle2_invisible"
+    references = ("Ilten:2018crw",)   # BibTeX keys of its construction (data/references.bib)
     requires = ("g_mu_production2", "branching_ratios", "gamma_total_mev", "gamma_phi_ee_mev", "m_zp_mev",
                 "m_phi_mev")
     default_dataset = "belle2_2020"

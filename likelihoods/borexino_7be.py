@@ -39,6 +39,7 @@ class Borexino7Be(Likelihood):
     """
 
     name = "borexino_7be"
+    references = ("Bellini:2011rx", "Gninenko2020:2007.16098")   # BibTeX keys of its construction (data/references.bib)
     requires = ("g_e", "g_e_axial", "g_nu", "m_zp_mev")
     default_dataset = "borexino_2011"
     required_fields = ("pee", "pee_sigma", "lines", "recoil_window_mev", "oscillation",

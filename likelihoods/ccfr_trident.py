@@ -26,6 +26,7 @@ class CcfrTrident(Likelihood):
     """
 
     name = "ccfr_trident"
+    references = ("Altmannshofer2014:1406.2332", "Lewin:1995rx")  # data/references.bib
     vector_only = ("mu",)
     assumption = ("its cross-section table has the Z' in the vector coupling C_V; an axial muon coupling would add "
                   "to C_A together with a longitudinal (m_mu/m_Z')^2 term, not tabulated")

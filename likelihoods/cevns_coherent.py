@@ -95,6 +95,7 @@ class CevnsCoherent(Likelihood):
     """COHERENT CEvNS counts (CsI 2017/2021, LAr 2020) with the Z' recoil propagator."""
 
     name = "cevns_coherent"
+    references = ("COHERENT2017:1708.01294", "Bernal2022:2211.15686")  # data/references.bib
     requires = ("g_nu", "g_p", "g_n", "m_zp_mev")
     options = {"datasets": Option(["csi_2021", "lar_2020"], "COHERENT data sets combined", kind="names")}
     dataset_option = "datasets"        # `dataset: x` is shorthand for `datasets: [x]`

@@ -23,6 +23,7 @@ class Gm2Mu(Likelihood):
     """
 
     name = "gm2_mu"
+    references = ()   # BibTeX keys of its construction (data/references.bib)
     requires = ("delta_a_mu",)
     default_dataset = "world_2025_wp2025"
 

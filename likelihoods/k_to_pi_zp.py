@@ -45,6 +45,7 @@ class KToPiZp(Likelihood):
     """
 
     name = "k_to_pi_zp"
+    references = ()   # BibTeX keys of its construction (data/references.bib)
     requires = ("br_kplus_piplus_zp", "br_klong_pizero_zp") + meson_zp.FATE_OBSERVABLES
     options = {"datasets": Option(list(DATASETS), "K -> pi X searches combined (log L summed)", kind="names"),
                "construction": Option("one_sided_gaussian", "how a 90% CL upper limit becomes log L",

@@ -31,6 +31,7 @@ class Na48_2(Likelihood):
     """
 
     name = "na48_2"
+    references = ("Ilten:2018crw", "Feng2016:1604.07411", "Bernal2022:2211.15686")  # data/references.bib
     vector_only = ("u", "d")
     assumption = ("pi0 -> gamma Z' is taken through the vector (anomaly) coupling g_p; an axial quark coupling "
                   "adds pi0-Z' mixing that is not computed")

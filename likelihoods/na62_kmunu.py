@@ -28,6 +28,7 @@ class Na62Kmunu(Likelihood):
     """
 
     name = "na62_kmunu"
+    references = ("NA62_2021:2101.12304", "Bernal2022:2211.15686")  # data/references.bib
     su2_doublets = ("mu",)
     assumption = ("the emission off the nu_mu leg is the rate only for a conserved doublet current; with "
                   "X(nu_mu) != X(mu_L) the W vertex radiates a longitudinal Z' growing as (m_K/m_Z')^2")

@@ -25,6 +25,7 @@ class Na64Invisible(InvisibleSearch):
     """
 
     name = "na64_invisible"
+    references = ("Ilten:2018crw", "Bernal2022:2211.15686")   # BibTeX keys of its construction (data/references.bib)
     default_dataset = "na64_2023"
 
     def setup(self):

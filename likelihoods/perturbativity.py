@@ -18,6 +18,7 @@ class Perturbativity(SmoothBound):
     """
 
     name = "perturbativity"
+    references = ("Bernal2022:2211.15686",)   # BibTeX keys of its construction (data/references.bib)
     requires = ("g_phi",)
     default_dataset = "seed000_sect2"
     bound_field = "upper_bound"

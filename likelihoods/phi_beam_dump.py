@@ -16,6 +16,7 @@ class PhiBeamDump(SmoothBound):
     """
 
     name = "phi_beam_dump"
+    references = ("Bjorken:2009mm", "Bernal2022:2211.15686")   # BibTeX keys of its construction (data/references.bib)
     requires = ("m_phi_mev",)
     default_dataset = "seed000_e141_e774"
     bound_field = "lower_bound_mev"

@@ -36,6 +36,7 @@ class SolarLma(Likelihood):
     """
 
     name = "solar_lma"
+    references = ("Bernal2022:2211.15686",)   # BibTeX keys of its construction (data/references.bib)
     requires = ("nsi_matrix_e", "nsi_matrix_p", "nsi_matrix_n")
     default_dataset = "seed000_windows"
     options = {"solution": Option("LMA", "which window of the global fits", choices=SOLUTIONS),

@@ -20,6 +20,7 @@ class WhiteDwarf(Likelihood):
     """
 
     name = "white_dwarf"
+    references = ("Bernal2022:2211.15686",)   # BibTeX keys of its construction (data/references.bib)
     requires = ("white_dwarf_gev2",)
     default_dataset = "seed000_eq35"
 

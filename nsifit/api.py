@@ -30,6 +30,7 @@ from nsifit.inference import limits as limiting
 from nsifit.inference.config import Config, load_config
 from nsifit.inference.posterior import Posterior
 from nsifit.inference.profile import scan as profiling
+from nsifit.inference.profile.settings import PROFILE_DEFAULTS, profile_settings  # noqa: F401 (public)
 from nsifit.inference.reweight import MIN_ESS, reweight
 from nsifit.inference.samplers import ensemble, resume
 from nsifit.inference.samplers.diagnostics import run_diagnostics
@@ -46,7 +47,6 @@ from nsifit.theory.models import get_model
 RECOMPUTE_BATCH = 20000          # points per posterior call when derived quantities are recomputed
 
 ConfigSource = str | Path | Mapping[str, Any] | Config
-PROFILE_DEFAULTS = {"scan": None, "pool": "serial", "starts": 8, "seed": 0}
 
 
 class Run:
@@ -321,9 +321,8 @@ def load(path: str | Path, scan: str | None = None) -> Run | Profile | WeightedR
     (nsifit.io.weighted), else its Profile scan."""
     with open_h5(path) as h5:
         has_chain = "mcmc" in h5
-    if scan is None and not has_chain and is_weighted(path):
-        return WeightedRun(path)
-    return Run(path) if has_chain and scan is None else Profile(path, scan)
+    weighted = scan is None and not has_chain and is_weighted(path)
+    return WeightedRun(path) if weighted else Run(path) if has_chain and scan is None else Profile(path, scan)
 
 
 class WeightedRun(WeightedSamples):
@@ -341,10 +340,7 @@ def post(run: str | Path, *, output: str | Path, drop: Sequence[str] = (), add: 
     """Importance-reweight the stored run `run` (nsifit.inference.reweight): `drop` plugins, `add` plugins
     {name: options} (or change a plugin's options), give plugins other `datasets`; writes `output` (/post).
     NsifitError when the Kish ESS of the weights is below `min_ess` (unless `force`). `.report`: ESS etc."""
-    report = reweight(run, output, drop, add, datasets, force, min_ess, data_dir)
-    result = WeightedRun(output)
-    result.report = report
-    return result
+    return WeightedRun(output, report=reweight(run, output, drop, add, datasets, force, min_ess, data_dir))
 
 
 def limit(config: ConfigSource | None, scan: str, poi: str, *, cl: float = 0.95, output: str | Path | None = None,
@@ -353,38 +349,42 @@ def limit(config: ConfigSource | None, scan: str, poi: str, *, cl: float = 0.95,
     `config` (stored in `output` as /limits/<scan>-<poi>), or the posterior limit per slice of a stored run
     `from_run` (prior-dependent). Keys: scan, values, poi, upper (None: no limit in the prior), cl."""
     if from_run is not None:
-        loaded = load(from_run)
-        if isinstance(loaded, Profile):
-            raise StorageError(f"{from_run}: holds no samples")
-        params = loaded.data.params
-        axis = limiting.run_axis(scan, {n: params[n] for n in loaded.names})
-        values = loaded.samples()
-        weights = values["weight"] if "weight" in values else np.ones(len(values[loaded.names[0]]))
-        samples = np.column_stack([values[n] for n in loaded.names])
-        return limiting.bayesian_limits(loaded.names, samples, weights, params, axis, poi, cl)
+        return limiting.posterior_limits(load(from_run), scan, poi, cl)
     cfg = _config(config, {"data_dir": str(data_dir)} if data_dir is not None else None)
     return limiting.limit_scan(cfg, scan, poi, cl, output, seed)
 
 
-def profile_settings(cfg: Config, given: Mapping[str, Any]) -> dict:
-    """The profile section of a config with explicit arguments on top, validated."""
-    section = dict(cfg.profile or {})
-    for key in section:
-        if key not in PROFILE_DEFAULTS:
-            raise NsifitError(f"profile: unknown key '{key}'; valid: {', '.join(PROFILE_DEFAULTS)}")
-    out = dict(PROFILE_DEFAULTS, **section)
-    out.update({k: v for k, v in given.items() if v is not None})
-    if isinstance(out["scan"], str):
-        out["scan"] = [out["scan"]]
-    if not out["scan"]:
-        raise NsifitError("give --scan NAME:MIN:MAX:N[:log] (once for 1D, twice for 2D) "
-                          "or profile.scan in the config")
-    if len(out["scan"]) > 2:
-        raise NsifitError(f"a scan has one or two axes, got {len(out['scan'])} --scan options")
-    if not isinstance(out["starts"], int) or out["starts"] < 1:
-        raise NsifitError(f"--starts must be an integer >= 1, got {out['starts']!r}")
-    profiling.check_pool(out["pool"])
-    return out
+def bibliography(source: ConfigSource, data_dir: str | None = None) -> str:
+    """BibTeX of everything a run config, run or profile file (its stored config) or bounds config uses:
+    nsifit, the model, each plugin's selected datasets and theory inputs (nsifit.plugins.bibliography)."""
+    from nsifit.plugins import bibliography as bib
+    raw = source.resolved if isinstance(source, Config) else source
+    if isinstance(raw, (str, Path)) and Path(raw).is_file() and Path(raw).read_bytes()[:8] == b"\x89HDF\r\n\x1a\n":
+        with open_h5(raw) as h5:
+            raw = yaml.safe_load(str(h5.attrs.get("config_yaml", "{}")))
+    bounds = _bounds_source(raw) if isinstance(raw, (str, Path)) else raw if "layers" in raw else None
+    if bounds is not None:
+        from nsifit.bounds import load_bounds_config, profile_config
+        cfg = load_bounds_config(dict(bounds) if isinstance(bounds, Mapping) else bounds)
+        pairs = [m for layer in cfg.layers for m in (layer.members or ((layer.likelihood, layer.options),))]
+        pairs += list(load_config(profile_config(cfg)).likelihoods.items()) if cfg.profile else []  # overlay
+        return bib.format_bibliography(*bib.run_keys(cfg.model.spec, pairs, data_dir))
+    cfg = load_config(raw)
+    return bib.format_bibliography(*bib.run_keys(cfg.model, cfg.likelihoods, data_dir or cfg.data_dir))
+
+
+def _bounds_source(source):
+    """A bounds config's Path (a file with `layers`, or a shipped figure's name), else None."""
+    from nsifit import examples
+    path = Path(source)
+    if not path.is_file():
+        return examples.path(source) if examples.names().get(str(source).removesuffix(".yaml")) == "bounds" \
+            else None
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None                     # load_config reports it in one line
+    return path if isinstance(raw, dict) and "layers" in raw else None
 
 
 def _config(source, overrides=None):

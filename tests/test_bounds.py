@@ -265,3 +265,26 @@ def test_cli_writes_pdf_by_extension_and_refuses_others(tmp_path, capsys):
     assert out.read_bytes()[:4] == b"%PDF"
     assert main(["bounds", "seed000_fig2_without_phi", "--grid", "6", "-o", str(tmp_path / "f.svg")]) == 2
     assert ".png, .pdf" in capsys.readouterr().err
+
+
+# --- figure style -----------------------------------------------------------------------------
+def test_every_experiment_has_its_own_colour_and_line_style():
+    from nsifit.plots.style import EXPERIMENTS, FALLBACK
+    pairs = [(colour, style) for colour, style, _, _ in EXPERIMENTS.values()]
+    assert len(set(pairs)) == len(pairs)
+    assert not set(FALLBACK) & set(pairs)                   # a third-party plugin never looks like a built-in
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_three_overlapping_fills_are_hatched_instead_of_stacked(tmp_path):
+    """Where CROWDED or more filled regions overlap, their fills are masked and the overlap hatched."""
+    from nsifit.plots.style import CROWDED
+    needs("borexino_7be", "na64_invisible", "cevns_coherent", "ccfr_trident")
+    cfg = bounds.load_bounds_config(FIGURES / "b_minus_l_summary.yaml", grid=16)
+    result = bounds.compute(cfg)
+    filled = [i for i, layer in enumerate(cfg.layers) if layer.kind == "excluded"]
+    crowded = sum(result.region(i).astype(int) for i in filled) >= CROWDED
+    assert crowded.any() and not crowded.all()
+    fig = draw(result)
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert f"excluded by {CROWDED} or more of the above" in labels

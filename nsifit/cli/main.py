@@ -16,7 +16,7 @@ from nsifit.errors import NsifitError
 
 USAGE_ERROR = 2
 COMMANDS = ("info", "eval", "bounds", "profile", "plot", "run", "summary", "corner", "export", "post", "limit",
-            "example")
+            "example", "bib", "hepdata")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -179,3 +179,15 @@ def run_axis(text, params):
         sampled.append(SampledParameter(name, str(meta["prior"]), math.log10(low) if log else low,
                                         math.log10(high) if log else high, unit=str(meta["unit"])))
     return parse_scan(text, SimpleNamespace(sampled=sampled))
+
+
+def posterior_limits(run, scan_text, poi, cl=0.95):
+    """bayesian_limits of a loaded run (nsifit.api.Run or WeightedRun: samples() in physical units, with
+    'weight' for weighted samples)."""
+    if not hasattr(run, "samples"):
+        raise NsifitError(f"{run.path}: holds no samples (profile scans only)")
+    samples, params, names = run.samples(), run.data.params, run.names
+    axis = run_axis(scan_text, {n: params[n] for n in names})
+    weights = samples["weight"] if "weight" in samples else np.ones(len(samples[names[0]]))
+    values = np.column_stack([samples[n] for n in names])
+    return bayesian_limits(names, values, weights, params, axis, poi, cl)

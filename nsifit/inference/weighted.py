@@ -112,10 +112,10 @@ def summarize_weighted(data):
 class WeightedSamples:
     """Weighted samples read from a file (a reweighted run's /post, nested sampling's /nested)."""
 
-    def __init__(self, path):
+    def __init__(self, path, report=None):
         self.path = Path(path)
         self.data = read_weighted(self.path)
-        self.report = None          # set by nsifit.api.post: ESS, fraction, changes
+        self.report = report          # from nsifit.api.post: ESS, fraction, Pareto k, changes
 
     @property
     def names(self):

@@ -1,44 +1,23 @@
 """Drawing of exclusion planes (nsifit.bounds): filled / hatched regions, lines, legend, atomic save.
 
-Default styles follow the legend of Fig. 1 of Bernal and Farzan (arXiv:2211.15686): Borexino solid red,
-NA48/2 dashed green, NA64 dotted blue, E774/E141 (the phi beam-dump bound) dashed blue, the (g-2)mu excess dash-dotted
-green, the (g-2)mu-favoured band vertical hatching, LMA / LMA-Dark diagonal hatching.
+Styles come from nsifit.plots.style (one colour-blind-safe colour and line style per experiment; a layer's
+`style:` overrides them). Each excluded region is a translucent fill with its outline; where CROWDED or more
+fills overlap, the fills are left out there and the overlap is hatched in grey instead (stacked translucent
+fills turn muddy), while every outline is still drawn.
 """
 
 import numpy as np
 
 from nsifit.bounds.config import DERIVED
 from nsifit.plots.figures import save_figure
+from nsifit.plots.style import CROWDED, EXPERIMENTS, FALLBACK, FILL_ALPHA, JOURNAL_RC
 
-# plugin -> (colour, linestyle, hatch for hatched kinds, short legend label)
-STYLES = {
-    "borexino_7be": ("tab:red", "solid", None, "Borexino"),
-    "na48_2": ("tab:green", "dashed", None, "NA48/2"),
-    "na64_invisible": ("tab:blue", "dotted", None, "NA64"),
-    "phi_beam_dump": ("tab:blue", "dashed", None, "E774/E141"),
-    "gm2_mu": ("tab:green", "dashdot", "|||", r"$(g-2)_\mu$"),
-    "solar_lma": ("tab:purple", "solid", "///", "LMA"),
-    "na62_kmunu": ("tab:orange", "dashed", None, "NA62"),
-    "babar_invisible": ("tab:cyan", "dashdot", None, "BaBar"),
-    "cevns_coherent": ("tab:brown", "solid", None, "COHERENT"),
-    "bbn_neff": ("0.45", "solid", None, "BBN"),
-    "white_dwarf": ("tab:olive", "dashed", None, "white dwarfs"),
-    "perturbativity": ("0.2", "dotted", None, "perturbativity"),
-    "ccfr_trident": ("tab:purple", "dashed", None, "CCFR"),
-    "belle2_invisible": ("tab:pink", "solid", None, "Belle II"),
-    "babar_4mu": ("navy", "solid", None, "BaBar 4mu"),
-    "combined": ("k", "solid", "\\\\", "combined"),
-    "k_to_pi_zp": ("black", "solid", None, r"$K\to\pi Z'$"),
-    "b_to_k_zp": ("darkmagenta", "dashed", None, r"$B\to KZ'$"),
-}
-FALLBACK_COLOURS = ("tab:pink", "tab:gray", "tab:olive", "tab:cyan", "tab:brown")
-FILL_ALPHA = 0.13
 BIG = 1e30                       # stands in for +-inf as a contour level
 
 
 def _style(layer, index):
-    colour, linestyle, hatch, _ = STYLES.get(layer.likelihood, (FALLBACK_COLOURS[index % 5], "solid",
-                                                               "xxx", layer.likelihood))
+    colour, linestyle = FALLBACK[index % len(FALLBACK)]
+    colour, linestyle, hatch, _ = EXPERIMENTS.get(layer.likelihood, (colour, linestyle, "xxx", layer.likelihood))
     style = {"color": colour, "linestyle": linestyle, "hatch": hatch or "///", "linewidth": 1.2,
              "alpha": FILL_ALPHA, "fill": layer.kind in ("excluded", "excess")}
     style.update(layer.style)
@@ -72,15 +51,15 @@ def draw(result, ax=None, width_in=3.4, height_in=4.3):
 
     cfg = result.config
     fig_opts = cfg.figure
-    with plt.rc_context({"font.size": 8, "axes.labelsize": 9, "legend.fontsize": 6.2,
-                         "xtick.labelsize": 7.5, "ytick.labelsize": 7.5, "mathtext.fontset": "cm",
-                         "hatch.linewidth": 0.6, "font.family": "serif"}):
+    with plt.rc_context(JOURNAL_RC):
         if ax is None:
             fig, ax = plt.subplots(figsize=(fig_opts.get("width_in", width_in),
                                             fig_opts.get("height_in", height_in)), layout="constrained")
         fig = ax.figure
         x, y = cfg.x.values, cfg.y.values
         handles = []
+        filled = [i for i, layer in enumerate(cfg.layers) if _style(layer, i)["fill"]]
+        crowded = sum(result.region(i).astype(int) for i in filled) >= CROWDED if filled else None
         for i, (layer, (z, low, high)) in enumerate(zip(cfg.layers, result.fields)):
             st = _style(layer, i)
             zc = np.ma.masked_invalid(np.clip(z, -BIG / 10, BIG / 10))
@@ -90,7 +69,8 @@ def draw(result, ax=None, width_in=3.4, height_in=4.3):
                 handles.append(Patch(facecolor="none", edgecolor="none", label=f"{layer.label} ({why})"))
                 continue
             if st["fill"]:
-                ax.contourf(x, y, zc, levels=levels, colors=[st["color"]], alpha=st["alpha"])
+                ax.contourf(x, y, np.ma.masked_where(crowded, zc), levels=levels, colors=[st["color"]],
+                            alpha=st["alpha"])
                 handle = Patch(facecolor=matplotlib.colors.to_rgba(st["color"], st["alpha"]),
                                edgecolor=st["color"], linestyle=st["linestyle"], linewidth=st["linewidth"])
             else:
@@ -104,6 +84,12 @@ def draw(result, ax=None, width_in=3.4, height_in=4.3):
                        linestyles=[st["linestyle"]], linewidths=st["linewidth"] if st["fill"] else 0.7)
             handle.set_label(f"{layer.label} ({layer.describe_cl()})")
             handles.append(handle)
+        if crowded is not None and crowded.any():
+            cs = ax.contourf(x, y, crowded.astype(float), levels=[0.5, 1.5], colors="none", hatches=["xx"])
+            cs.set_hatchcolor("0.65")
+            cs.set_edgecolor("none")
+            handles.append(Patch(facecolor="none", hatch="xx", edgecolor="0.65", linewidth=0.6,
+                                 label=f"excluded by {CROWDED} or more of the above"))
         if not result.valid.all():
             invalid = (~result.valid).reshape(len(y), len(x)).astype(float)
             ax.contourf(x, y, invalid, levels=[0.5, 1.5], colors=["0.85"])

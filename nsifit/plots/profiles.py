@@ -1,10 +1,11 @@
 """Profile-likelihood plots: 1D Delta chi^2 curves and 2D Delta chi^2 contours.
 
-1D: the curve with the thresholds 1.00 / 2.71 / 3.84 drawn and labelled (68.27% / 90% / 95% CL,
-two-sided; 2.71 is the 95% CL one-sided limit). 2D: contours at Delta chi^2 = 2.30 and 5.99 (68.27% and
-95% CL for two parameters), the global best fit marked. Both thresholds follow from Wilks' theorem;
-see nsifit.profiling. Axes are logarithmic where the scan was; labels carry units. Column-width
-panels (3.4 in) with 9 pt text; PNG or PDF chosen by the file extension, written atomically.
+1D: the curve with the thresholds 1.00 / 2.71 / 3.84 drawn and labelled on a right-hand axis outside
+the panel (68.27% / 90% / 95% CL, two-sided; 2.71 is the 95% CL one-sided limit).
+2D: contours at Delta chi^2 = 2.30 and 5.99 (68.27% and 95% CL for two parameters), the best fit marked.
+Both thresholds follow from Wilks' theorem (nsifit.inference.profile). Axes are logarithmic where the
+scan was; labels carry units. Column-width panels (3.4 in) with 9 pt text; PNG or PDF chosen by the
+file extension, written atomically.
 """
 
 import math
@@ -21,6 +22,7 @@ from nsifit.plots.figures import figure_format, save_figure  # noqa: E402
 
 PANEL_IN = (3.4, 2.8)            # single-column width of a two-column journal
 LINE_STYLES = ("--", "-.", ":")
+CL_TICKS = {1.00: "68.3% CL", 2.71: "90% CL\n(95% 1-sided)", 3.84: "95% CL"}     # right-hand axis labels
 CONTOUR_COLOURS = ("#1f4e99", "#7fa7de")
 STYLE = {"font.size": 9, "axes.labelsize": 9, "legend.fontsize": 7.5, "xtick.labelsize": 8,
          "ytick.labelsize": 8, "lines.linewidth": 1.4, "savefig.dpi": 300, "figure.dpi": 100,
@@ -35,12 +37,13 @@ def plot_1d(ax, scan):
     if bad.any():
         ax.plot(x[bad], dchi2[bad], "x", color="tab:red", ms=4, label="not converged")
     top = max(THRESHOLDS_1D) * 1.6
-    for (level, cl), ls in zip(THRESHOLDS_1D.items(), LINE_STYLES):
+    for level, ls in zip(THRESHOLDS_1D, LINE_STYLES):
         ax.axhline(level, color="0.45", lw=0.8, ls=ls)
-        ax.annotate(f"{level:.2f}: {cl}", (1.0, level), xycoords=("axes fraction", "data"),
-                    xytext=(-2, 1.5), textcoords="offset points", ha="right", va="bottom", fontsize=6.5,
-                    color="0.3", bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.8})
     ax.set_ylim(0, top)
+    cl_axis = ax.secondary_yaxis("right")          # CL labels outside the panel: no curve can cross them
+    cl_axis.set_yticks(list(THRESHOLDS_1D), [CL_TICKS.get(level, cl) for level, cl in THRESHOLDS_1D.items()],
+                       fontsize=6.5, color="0.3")
+    cl_axis.tick_params(length=2, color="0.45")
     ax.set_xlim(x[0], x[-1])
     _scale(ax, "x", scan["log"][0], x)
     ax.set_xlabel(scan["labels"][0])

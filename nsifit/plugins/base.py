@@ -61,6 +61,7 @@ class Likelihood:
     vector_only = ()           # charged fermions whose axial couplings the plugin's physics leaves out
     su2_doublets = ()          # lepton flavours whose doublet (nu_a, a_L) must carry one charge
     assumption = ""            # what it assumes, for the one-line reason when it does not apply
+    references = ()            # BibTeX keys (data/references.bib) of its construction; datasets carry their own
 
     def __init__(self, dataset=None, data_dir=None, **options):
         require(self.requires)

@@ -106,6 +106,7 @@ class Model:
     name = ""
     description = ""
     reference = ""
+    references = ()            # BibTeX keys (data/references.bib) of the model (nsifit bib)
     parameters = ()
     alternatives = ()
     together = ()

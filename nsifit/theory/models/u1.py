@@ -31,6 +31,7 @@ import numpy as np
 from nsifit.constants import COLOURS, E_CHARGE, ELECTRIC_CHARGE
 from nsifit.errors import NsifitWarning, ParameterError
 from nsifit.physics.mixing import epsilon_loop, loop_weights
+from nsifit.physics.references import MODULES
 from nsifit.theory import anomalies
 from nsifit.theory.charges import CHARGED, NEUTRINOS, describe, parse_charges
 from nsifit.theory.couplings import Couplings
@@ -100,6 +101,7 @@ class U1(Model):
     description = "any U(1)': charges of the SM fermions from the config, anomaly check, loop or free mixing"
     reference = ("nsifit.theory.charges (language), nsifit.theory.anomalies (six conditions), "
                  "nsifit.physics.mixing.epsilon_loop (loop mixing)")
+    references = MODULES["nsifit.physics.mixing"]     # BibTeX keys (data/references.bib): the loop mixing
     settings = SETTINGS
     required_settings = ("charges",)
     fixed_settings = {}          # presets: the u1 settings they fix
