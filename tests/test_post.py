@@ -152,6 +152,17 @@ def test_weighted_reading_is_generic(runs, capsys):
     s = api.load(nested).summary()
     assert s["group"] == "nested" and s["kind"] == "nested sampling"
     assert abs(s["params"]["m_zp"]["median"] - 50.0) < 0.5
+    with h5py.File(nested, "a") as h5:          # the minimal group: samples and weights only
+        del h5["nested/log_prob"], h5["nested/loglike"]
+    names, x, w = weighted_physical(nested)
+    assert names == ["m_zp", "epsilon"] and x.shape == (len(w), 2) and w.sum() == pytest.approx(1.0)
+    code, text, _ = cli(capsys, "summary", nested)
+    assert code == 0 and "effective sample size" in text
+    assert cli(capsys, "export", nested, "--format", "csv", "-o", runs["root"] / "nested.csv")[0] == 0
+    assert cli(capsys, "corner", nested, "-o", runs["root"] / "nested.png")[0] == 0
+    with h5py.File(nested, "a") as h5:
+        h5["nested/weights"][0] = -1.0
+    assert "non-negative" in one_line(capsys, "summary", nested)
 
 
 def test_dataset_change_recomputes_that_plugin_only(tmp_path, capsys):
