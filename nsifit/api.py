@@ -11,6 +11,8 @@ same form (docs/configuration.md); results are typed objects backed by HDF5 file
     run.summary()["params"]["g_zp"]    # medians, intervals or limits, tau, ESS
     prof = nsifit.profile("examples/quickstart.yaml", ["g_zp:1e-6:1e-3:30:log"], output="chains/p.h5")
     prof.limit(cl=0.95)                # one-sided upper limit on g_zp from Delta chi^2 = 2.71
+    post = nsifit.api.post("chains/demo.h5", drop=["gm2_mu"], output="chains/no_gm2.h5")  # reweighting
+    nsifit.api.limit("examples/quickstart.yaml", "m_zp:10:100:5:log", "g_zp")["upper"]   # exclusion curve
 """
 
 from __future__ import annotations
@@ -24,22 +26,27 @@ import numpy as np
 import yaml
 
 from nsifit.errors import NsifitError, StorageError
+from nsifit.inference import limits as limiting
 from nsifit.inference.config import Config, load_config
 from nsifit.inference.posterior import Posterior
 from nsifit.inference.profile import scan as profiling
+from nsifit.inference.profile.settings import PROFILE_DEFAULTS, profile_settings  # noqa: F401 (public)
+from nsifit.inference.reweight import MIN_ESS, reweight
 from nsifit.inference.samplers import ensemble, resume
 from nsifit.inference.samplers.diagnostics import run_diagnostics
 from nsifit.inference.summary import summarize
+from nsifit.inference.weighted import WeightedSamples
 from nsifit.io.files import open_h5, remove_stale_temporaries
 from nsifit.io.lock import OutputLock
 from nsifit.io.profilefile import file_stamp, read_profiles, write_profile
 from nsifit.io.runfile import RunData, read_run
+from nsifit.io.runread import best_chain_point
+from nsifit.io.weighted import is_weighted
 from nsifit.theory.models import get_model
 
 RECOMPUTE_BATCH = 20000          # points per posterior call when derived quantities are recomputed
 
 ConfigSource = str | Path | Mapping[str, Any] | Config
-PROFILE_DEFAULTS = {"scan": None, "pool": "serial", "starts": 8, "seed": 0}
 
 
 class Run:
@@ -297,7 +304,7 @@ def profile(config: ConfigSource, scans: Sequence[str] | None = None, *, output:
             remove_stale_temporaries(path)
         stamp = file_stamp(path)
         chain = chain or (path if path.is_file() else None)
-        extra = _best_chain_point(chain, posterior) if chain else None
+        extra = best_chain_point(chain, posterior.names) if chain else None
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", profiling.ProfileWarning)     # stored with the scan
             result = profiling.profile(posterior, axes, pool=settings["pool"], starts=settings["starts"],
@@ -309,11 +316,42 @@ def profile(config: ConfigSource, scans: Sequence[str] | None = None, *, output:
     return prof
 
 
-def load(path: str | Path, scan: str | None = None) -> Run | Profile:
-    """A Run when the file holds a chain (its scans: `Run.profiles()`), else its Profile scan."""
+def load(path: str | Path, scan: str | None = None) -> Run | Profile | WeightedRun:
+    """A Run when the file holds a chain (its scans: `Run.profiles()`), a WeightedRun for weighted samples
+    (nsifit.io.weighted), else its Profile scan."""
     with open_h5(path) as h5:
         has_chain = "mcmc" in h5
-    return Run(path) if has_chain and scan is None else Profile(path, scan)
+    weighted = scan is None and not has_chain and is_weighted(path)
+    return WeightedRun(path) if weighted else Run(path) if has_chain and scan is None else Profile(path, scan)
+
+
+class WeightedRun(WeightedSamples):
+    """Weighted samples (`post` output /post, nested sampling /nested): samples() with 'weight', summary()."""
+
+    def corner(self, output: str | Path, labels: Sequence[str] | None = None) -> Path:
+        from nsifit.plots.corner import corner_plot
+        corner_plot([self.path], output, labels)
+        return Path(output)
+
+
+def post(run: str | Path, *, output: str | Path, drop: Sequence[str] = (), add: Mapping[str, dict] | None = None,
+         datasets: Mapping[str, str] | None = None, force: bool = False, min_ess: float = MIN_ESS,
+         data_dir: str | None = None) -> WeightedRun:
+    """Importance-reweight the stored run `run` (nsifit.inference.reweight): `drop` plugins, `add` plugins
+    {name: options} (or change a plugin's options), give plugins other `datasets`; writes `output` (/post).
+    NsifitError when the Kish ESS of the weights is below `min_ess` (unless `force`). `.report`: ESS etc."""
+    return WeightedRun(output, report=reweight(run, output, drop, add, datasets, force, min_ess, data_dir))
+
+
+def limit(config: ConfigSource | None, scan: str, poi: str, *, cl: float = 0.95, output: str | Path | None = None,
+          from_run: str | Path | None = None, seed: int = 0, data_dir: str | None = None) -> dict:
+    """Upper limits on `poi` at each value of `scan` ('NAME:MIN:MAX:N[:log]'): from the profile likelihood of
+    `config` (stored in `output` as /limits/<scan>-<poi>), or the posterior limit per slice of a stored run
+    `from_run` (prior-dependent). Keys: scan, values, poi, upper (None: no limit in the prior), cl."""
+    if from_run is not None:
+        return limiting.posterior_limits(load(from_run), scan, poi, cl)
+    cfg = _config(config, {"data_dir": str(data_dir)} if data_dir is not None else None)
+    return limiting.limit_scan(cfg, scan, poi, cl, output, seed)
 
 
 def bibliography(source: ConfigSource, data_dir: str | None = None) -> str:
@@ -349,44 +387,10 @@ def _bounds_source(source):
     return path if isinstance(raw, dict) and "layers" in raw else None
 
 
-def profile_settings(cfg: Config, given: Mapping[str, Any]) -> dict:
-    """The profile section of a config with explicit arguments on top, validated."""
-    section = dict(cfg.profile or {})
-    for key in section:
-        if key not in PROFILE_DEFAULTS:
-            raise NsifitError(f"profile: unknown key '{key}'; valid: {', '.join(PROFILE_DEFAULTS)}")
-    out = dict(PROFILE_DEFAULTS, **section)
-    out.update({k: v for k, v in given.items() if v is not None})
-    if isinstance(out["scan"], str):
-        out["scan"] = [out["scan"]]
-    if not out["scan"]:
-        raise NsifitError("give --scan NAME:MIN:MAX:N[:log] (once for 1D, twice for 2D) "
-                          "or profile.scan in the config")
-    if len(out["scan"]) > 2:
-        raise NsifitError(f"a scan has one or two axes, got {len(out['scan'])} --scan options")
-    if not isinstance(out["starts"], int) or out["starts"] < 1:
-        raise NsifitError(f"--starts must be an integer >= 1, got {out['starts']!r}")
-    profiling.check_pool(out["pool"])
-    return out
-
-
 def _config(source, overrides=None):
     if isinstance(source, Config):
         source = source.resolved if not overrides else dict(source.resolved)
     return load_config(source, overrides)
-
-
-def _best_chain_point(path, posterior):
-    """Best sample (internal coordinates) of a run file's chain, or None when it holds none."""
-    try:
-        data = read_run(path)
-    except StorageError:
-        return None
-    if data.iteration == 0 or data.names != posterior.names:
-        return None
-    flat, logp = data.chain.reshape(-1, data.chain.shape[-1]), data.log_prob.ravel()
-    return flat[np.argmax(logp)]
-
 
 
 def _mpi_rank():

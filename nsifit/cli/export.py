@@ -2,7 +2,8 @@
 
 getdist, csv and arviz hold the samples after burn-in (the summary's, 2 tau), optionally every
 --thin-th step; emcee holds the whole chain in the layout emcee's HDFBackend reads (its own
-`discard`/`thin` then apply). Formats and columns: nsifit.io.export, nsifit.io.arviz_export.
+`discard`/`thin` then apply). Weighted samples (`nsifit post`, nested sampling) go to getdist or csv
+with their weights. Formats and columns: nsifit.io.export, nsifit.io.arviz_export.
 """
 
 from nsifit.errors import NsifitError
@@ -29,6 +30,9 @@ def cmd_export(args):
         raise NsifitError(f"unknown export format '{args.format}'; valid: {', '.join(FORMATS)}")
     if args.thin < 1:
         raise NsifitError(f"--thin must be a positive integer, not {args.thin}")
+    from nsifit.io.weighted import is_weighted
+    if is_weighted(args.output):
+        return _weighted(args, api.WeightedRun(args.output))
     run = api.Run(args.output)
     if args.format == "emcee":
         if args.derived or args.thin != 1:
@@ -99,3 +103,29 @@ def _emcee(run, path):
     print(f"wrote {path} ({data.iteration} steps x {data.chain.shape[1]} walkers, burn-in included; "
           "sampling coordinates (log10 for log-uniform parameters); blobs: "
           f"{', '.join(data.blobs)}; read with emcee.backends.HDFBackend('{path}', read_only=True))")
+
+
+def _weighted(args, run):
+    """Weighted samples: GetDist (weights in the first column, log10 columns as for runs) or CSV."""
+    if args.derived or args.thin != 1:
+        raise NsifitError("--derived and --thin apply to run files (a weighted file stores its samples and "
+                          "per-plugin log L only)")
+    if args.format not in ("csv", "getdist"):
+        raise NsifitError(f"--format {args.format} applies to run files; weighted samples: csv or getdist")
+    import numpy as np
+    data = run.data
+    log_prob = data.log_prob if data.log_prob is not None else np.full(len(data.weights), np.nan)
+    if args.format == "csv":
+        from nsifit.io.export import write_csv
+        samples = run.samples()
+        write_csv(args.file, {"log_posterior": log_prob, **{n: samples[n] for n in run.names},
+                              "weight": data.weights,
+                              **{f"loglike_{k}": v for k, v in data.loglike.items()}})
+        print(f"wrote {args.file} ({len(log_prob)} weighted samples, effective sample size {run.ess:.1f}; "
+              "physical units)")
+        return
+    from nsifit.io.export import getdist_columns, write_getdist
+    files = write_getdist(args.file, getdist_columns(data.params, run.names, data.samples), log_prob,
+                          weights=data.weights)
+    print(f"wrote {', '.join(str(f) for f in files)} ({len(log_prob)} weighted samples, effective sample size "
+          f"{run.ess:.1f}; log-uniform parameters as log10)")

@@ -1,10 +1,14 @@
 """`nsifit summary`: medians, credible intervals (or limits), best fit, chi^2 per plugin, convergence.
 
-Intervals: equal-tailed for a unimodal marginal, a one-sided limit where it piles up at a prior
+A file of weighted samples (`nsifit post`, nested sampling) gets weighted medians, equal-tailed intervals
+and limits, with the Kish effective sample size of the weights. Intervals of a run: equal-tailed for a
+unimodal marginal, a one-sided limit where it piles up at a prior
 edge, the highest-density regions (disjoint intervals joined by 'u') for a multimodal one.
 """
 
 import json
+
+from nsifit.errors import NsifitError
 
 
 def register(sub):
@@ -18,6 +22,11 @@ def register(sub):
 def cmd_summary(args):
     from nsifit import api
     from nsifit.cli.common import jsonable
+    from nsifit.io.weighted import is_weighted
+    if is_weighted(args.output):
+        if args.latex:
+            raise NsifitError("--latex applies to run files; a weighted file: use --json")
+        return _weighted(api.WeightedRun(args.output).summary(), args.json, jsonable)
     run = api.Run(args.output)
     s = run.summary()
     if args.latex:
@@ -55,5 +64,29 @@ def cmd_summary(args):
     for name, value in s["best_fit"]["chi2"].items():
         print(f"  {name:<20} chi2 = {value:.3f}")
     print(f"chi2 convention: {s['chi2_convention']}")
+    for note in s["warnings"]:
+        print(f"warning: {note}")
+
+
+def _weighted(s, as_json, jsonable):
+    if as_json:
+        print(json.dumps(jsonable(s), indent=2))
+        return
+    print(f"{s['file']}: model {s['model']}, {s['samples']} weighted samples ({s['kind']}, /{s['group']}), "
+          f"effective sample size {s['ess']:.1f}, Pareto k of the largest weights {s['pareto_k']:.2f}")
+    width = max(12, *(len(n) + len(p["unit"]) + 3 for n, p in s["params"].items()))
+    print(f"{'param':<{width}} {'median':>11} {'68% interval':>25} {'95% interval':>25} {'best fit':>11}")
+    for name, p in s["params"].items():
+        if p["limit"]:
+            kind = "<" if p["limit"]["type"] == "upper" else ">"
+            i68, i95 = f"{kind} {p['limit']['cl68']:.4g}", f"{kind} {p['limit']['cl95']:.4g}"
+        else:
+            i68, i95 = ("[{:.4g}, {:.4g}]".format(*p[k]) for k in ("interval_68", "interval_95"))
+        unit = f" [{p['unit']}]" if p["unit"] else ""
+        print(f"{name + unit:<{width}} {p['median']:>11.4g} {i68:>25} {i95:>25} {p['best_fit']:>11.4g}")
+    print(f"best fit (largest log L among the samples): chi2 = {s['best_fit']['chi2_total']:.3f} "
+          f"for n_obs = {s['n_obs']}, n_par = {s['n_par']}")
+    for name, value in s["best_fit"]["chi2"].items():
+        print(f"  {name:<20} chi2 = {value:.3f}")
     for note in s["warnings"]:
         print(f"warning: {note}")

@@ -9,6 +9,8 @@ intervals (1D scans), and (schema_version 2) config_yaml and data_files (JSON) o
 since the file's root metadata belong to the chain when there is one. Every dataset carries a
 Fletcher-32 checksum.
 
+Limit scans (`nsifit limit`) live in /limits/<scan>-<poi> of the same kind of file (write_limit, read_limits).
+
 Adding a scan rewrites the file atomically: a copy gets the group and replaces the file; the
 other groups (the chain in /mcmc, other scans) are carried over unchanged. A run file left by a
 killed run (HDF5's "open for write" flag set) is copied group by group instead of byte for byte.
@@ -48,6 +50,39 @@ def write_profile(path, name, result, posterior, config_yaml, settings, stamp=No
     """Add /profile/<name> to `path` (a run file, or a new file with the run metadata), atomically:
     a copy gets the group and replaces the file. Refused when the file changed since `stamp` (a run
     still writing it would lose its later steps to the replacement)."""
+    _add_group(path, "profile", name, posterior, config_yaml, settings["seed"], stamp,
+               lambda g: _write_group(g, result, posterior, settings, config_yaml))
+
+
+def write_limit(path, name, result, posterior, config_yaml, seed=0, stamp=None):
+    """Add /limits/<name> (upper limits on result['poi'] along result['scan'], nsifit.inference.limits) to
+    `path`, atomically like write_profile. Datasets: `values` (the scanned parameter, physical), `upper`
+    (NaN where the prior range holds no limit), `best_poi`, `chi2_hat`, `q_at_edge`, `valid`; attributes:
+    scan, poi, cl, threshold, method, statistic, labels, units, poi_max (the prior's upper edge), config_yaml,
+    data_files."""
+    def fill(g):
+        scan = posterior.sampled[posterior.names.index(result["scan"])]
+        poi = posterior.sampled[posterior.names.index(result["poi"])]
+        g.attrs.update({"scan": result["scan"], "poi": result["poi"], "cl": result["cl"],
+                        "threshold": result["threshold"], "method": result["method"],
+                        "statistic": LIMIT_STATISTIC, "scan_label": scan.label, "scan_unit": scan.unit,
+                        "poi_label": poi.label, "poi_unit": poi.unit, "scan_log": bool(result["log"]),
+                        "poi_log": poi.log_scale, "poi_max": 10.0 ** poi.upper if poi.log_scale else poi.upper,
+                        "config_yaml": config_yaml,
+                        "data_files": json.dumps(posterior.data_files)})
+        _dataset(g, "values", result["values"])
+        _dataset(g, "upper", np.array([np.nan if u is None else u for u in result["upper"]], float))
+        for key in ("best_poi", "chi2_hat", "q_at_edge", "valid"):
+            _dataset(g, key, result[key])
+    _add_group(path, "limits", name, posterior, config_yaml, seed, stamp, fill)
+
+
+LIMIT_STATISTIC = ("one-sided profile-likelihood ratio q = chi2_p(poi) - chi2_hat at each scan value "
+                   "(0 below the best fit), limit where q = chi2 (1 dof) quantile at 2 cl - 1")
+
+
+def _add_group(path, top, name, posterior, config_yaml, seed, stamp, fill):
+    """Copy `path` (or start a file with the metadata), replace /top/name by fill(group), swap it in."""
     path = Path(path)
     if path.is_dir():
         raise StorageError(f"output {path} is a directory; give a file name")
@@ -58,11 +93,11 @@ def write_profile(path, name, result, posterior, config_yaml, settings, stamp=No
             h5 = _writable_copy(path, tmp) if path.is_file() else h5py.File(tmp, "w", libver="latest")
             with h5:
                 if "nsifit_version" not in h5.attrs:
-                    write_metadata(h5, posterior, config_yaml, settings["seed"])
-                group = h5.require_group("profile")
+                    write_metadata(h5, posterior, config_yaml, seed)
+                group = h5.require_group(top)
                 if name in group:
                     del group[name]
-                _write_group(group.create_group(name), result, posterior, settings, config_yaml)
+                fill(group.create_group(name))
             if stamp is not None and file_stamp(path) != stamp:
                 raise StorageError(f"{path} changed while profiling (a run still writing it?); "
                                    "write the scan elsewhere with -o")
@@ -148,3 +183,31 @@ def read_profiles(path, names=None):
                         "best": {p: float(g["best_fit"].attrs[p]) for p in params},
                         "intervals": json.loads(g.attrs.get("intervals", "{}"))})
     return out
+
+
+def read_limits(path, names=None):
+    """The limit scans (/limits/<name>) of a file as dicts: scan, poi, values, upper (None where no limit), cl."""
+    with open_h5(path) as h5, h5_errors(path):
+        available = list(h5["limits"]) if "limits" in h5 else []
+        if not available:
+            raise StorageError(f"{path}: no limit scans (run `nsifit limit` first)")
+        out = []
+        for name in names or available:
+            if name not in available:
+                raise StorageError(f"{path}: no limit scan '{name}'; available: {', '.join(available)}")
+            g = h5["limits"][name]
+            a = dict(g.attrs)
+            out.append({"name": name, "scan": str(a["scan"]), "poi": str(a["poi"]), "cl": float(a["cl"]),
+                        "threshold": float(a["threshold"]), "method": str(a["method"]),
+                        "values": g["values"][:], "upper": [None if not np.isfinite(u) else float(u)
+                                                            for u in g["upper"][:]],
+                        "valid": g["valid"][:], "best_poi": g["best_poi"][:], "poi_max": float(a["poi_max"]),
+                        "labels": [str(a["scan_label"]), str(a["poi_label"])],
+                        "log": [bool(a["scan_log"]), bool(a["poi_log"])]})
+    return out
+
+
+def has_group(path, top):
+    """True when the nsifit file `path` has a non-empty group /top."""
+    with open_h5(path) as h5, h5_errors(path):
+        return top in h5 and len(h5[top]) > 0

@@ -186,3 +186,15 @@ def check_resumable(run):
         raise StorageError(f"{run.path}: no sampler state stored for step {run.iteration}; cannot resume it")
     if not math.isfinite(float(np.sum(run.accepted))):
         raise StorageError(f"{run.path}: corrupted acceptance counts; cannot resume it")
+
+
+def best_chain_point(path, names):
+    """Best sample (internal coordinates) of a run file's chain, or None when it holds none or other parameters."""
+    try:
+        data = read_run(path)
+    except StorageError:
+        return None
+    if data.iteration == 0 or data.names != list(names):
+        return None
+    flat, logp = data.chain.reshape(-1, data.chain.shape[-1]), data.log_prob.ravel()
+    return flat[np.argmax(logp)]

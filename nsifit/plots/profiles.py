@@ -8,6 +8,8 @@ scan was; labels carry units. Column-width panels (3.4 in) with 9 pt text; PNG o
 file extension, written atomically.
 """
 
+import math
+
 import matplotlib
 import numpy as np
 
@@ -85,14 +87,45 @@ def _scale(ax, which, log, values):
             lambda v, _: f"{v:g}" if round(v / 10 ** np.floor(np.log10(v))) in (2, 3, 5) else ""))
 
 
-def plot_profiles(scans, path):
-    """One panel per scan, side by side; written atomically to `path` (.png or .pdf)."""
+def plot_limit(ax, lim):
+    """Exclusion curve: the upper limit on the poi against the scanned parameter, the region above it shaded
+    (excluded at the limit's CL); scan values without a limit in the prior range are marked on the top axis."""
+    x = np.asarray(lim["values"], float)
+    y = np.array([np.nan if u is None else u for u in lim["upper"]], float)
+    ok = np.isfinite(y)
+    label = f"{lim['cl']:.0%} CL upper limit ({lim['method']})"
+    log = lim["log"][1]
+    if ok.any():
+        top = lim["poi_max"]                         # the prior's upper edge: the limit is tested up to it
+        ax.fill_between(x[ok], y[ok], top, color=CONTOUR_COLOURS[1], alpha=0.6, lw=0)
+        ax.plot(x[ok], y[ok], color="k", marker="." if ok.sum() < 15 else None, label=label)
+        low = np.nanmin(y) / 30 if log else 0.0
+        ax.set_ylim(low, top * 1.5 if log else top * 1.05)
+        k = np.flatnonzero(ok)[ok.sum() // 2]
+        ax.text(x[k], math.sqrt(y[k] * top) if log else 0.5 * (y[k] + top), "excluded", ha="center",
+                va="center", fontsize=8, color="0.2")
+    if (~ok).any():
+        ax.plot(x[~ok], np.full((~ok).sum(), 1.0), "v", color="tab:red", ms=4, ls="none",
+                transform=ax.get_xaxis_transform(), clip_on=False, label="no limit in the prior range")
+    if lim["log"][1]:
+        ax.set_yscale("log")
+    _scale(ax, "x", lim["log"][0], x)
+    ax.set_xlim(x[0], x[-1])
+    ax.set_xlabel(lim["labels"][0])
+    ax.set_ylabel(lim["labels"][1])
+    ax.legend(loc="lower right", frameon=False)
+
+
+def plot_profiles(scans, path, limits=()):
+    """One panel per scan and per limit scan, side by side; written atomically to `path` (.png or .pdf)."""
     figure_format(path)            # before drawing: a bad extension fails fast
+    panels = [(plot_1d if len(s["params"]) == 1 else plot_2d, s) for s in scans] + [(plot_limit, lim)
+                                                                                    for lim in limits]
     with plt.rc_context(STYLE):
-        fig, axes = plt.subplots(1, len(scans), figsize=(PANEL_IN[0] * len(scans), PANEL_IN[1]),
+        fig, axes = plt.subplots(1, len(panels), figsize=(PANEL_IN[0] * len(panels), PANEL_IN[1]),
                                  squeeze=False, constrained_layout=True)
-        for ax, scan in zip(axes[0], scans):
-            (plot_1d if len(scan["params"]) == 1 else plot_2d)(ax, scan)
+        for ax, (draw, scan) in zip(axes[0], panels):
+            draw(ax, scan)
         save_figure(fig, path)
         plt.close(fig)
     return path

@@ -1,0 +1,51 @@
+"""`nsifit limit CONFIG --scan m_zp:MIN:MAX:N[:log] --poi g_zp [--cl 0.95] [-o OUT.h5] [--json]`: the upper
+limit on the parameter of interest at each value of the scanned one, from the combined profile likelihood
+(every other sampled parameter profiled with MIGRAD; one-sided q = Delta chi^2, the asymptotic threshold
+[Phi^-1(cl)]^2 = 2.71 at 95% CL; nsifit.inference.limits). -o stores it as /limits/<scan>-<poi> (drawn by
+`nsifit plot` as an exclusion curve). `--from-run RUN.h5`: the Bayesian upper limit per slice of the scan
+from the run's samples (it depends on the prior). `--json` prints
+{"scan": NAME, "values": [...], "poi": NAME, "upper": [...], "cl": CL} (null: no limit in the prior range).
+"""
+
+import json
+import sys
+
+
+def register(sub):
+    p = sub.add_parser("limit", help="upper limits on a coupling along a scanned mass (profile likelihood "
+                                     "or, with --from-run, posterior)")
+    p.add_argument("config", nargs="?", help="run configuration (YAML); not with --from-run")
+    p.add_argument("--scan", required=True, metavar="NAME:MIN:MAX:N[:log]", help="scanned parameter (physical "
+                   "units, MeV for masses)")
+    p.add_argument("--poi", required=True, metavar="NAME", help="parameter of interest, e.g. g_zp")
+    p.add_argument("--cl", type=float, default=0.95, help="confidence level (default 0.95, one-sided)")
+    p.add_argument("-o", "--output", metavar="OUT.h5", help="store the limits in this HDF5 file")
+    p.add_argument("--from-run", metavar="RUN.h5", help="posterior limits from a stored run instead")
+    p.add_argument("--seed", type=int, default=0, help="seed of the fits' prior draws (default 0)")
+    p.add_argument("--json", action="store_true", help="print the limits as JSON")
+    p.add_argument("--data-dir", help="extra data directory (also: $NSIFIT_DATA_DIR)")
+    p.set_defaults(func=cmd_limit)
+
+
+def cmd_limit(args):
+    from nsifit import api
+    from nsifit.errors import NsifitError
+    if (args.config is None) == (args.from_run is None):
+        raise NsifitError("give a CONFIG (profile likelihood) or --from-run RUN.h5 (posterior), not both")
+    if args.from_run and args.output:
+        raise NsifitError("-o stores profile-likelihood limits; --from-run limits are printed only")
+    result = api.limit(args.config, args.scan, args.poi, cl=args.cl, output=args.output, from_run=args.from_run,
+                       seed=args.seed, data_dir=args.data_dir)
+    if args.json:
+        print(json.dumps({"scan": result["scan"], "values": [float(v) for v in result["values"]],
+                          "poi": result["poi"], "upper": result["upper"], "cl": result["cl"]}))
+    else:
+        kind = "posterior" if args.from_run else "profile-likelihood"
+        print(f"{result['cl']:.0%} CL {kind} upper limit on {result['poi']} against {result['scan']}:")
+        for value, upper in zip(result["values"], result["upper"]):
+            print(f"  {result['scan']} = {value:<12.6g} {result['poi']} < "
+                  + ("none in the prior range" if upper is None else f"{upper:.4g}"))
+        if args.output:
+            print(f"wrote {args.output}:/limits/{result['name']}")
+    if args.from_run:
+        print(f"nsifit: note: {result['note']}", file=sys.stderr)
