@@ -16,6 +16,7 @@ same form (docs/configuration.md); results are typed objects backed by HDF5 file
 from __future__ import annotations
 
 import contextlib
+import math
 import warnings
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -24,14 +25,16 @@ import numpy as np
 import yaml
 
 from nsifit.errors import NsifitError, StorageError
+from nsifit.inference import evidence
 from nsifit.inference.config import Config, load_config
 from nsifit.inference.posterior import Posterior
 from nsifit.inference.profile import scan as profiling
-from nsifit.inference.samplers import ensemble, resume
+from nsifit.inference.samplers import ensemble, nested, resume
 from nsifit.inference.samplers.diagnostics import run_diagnostics
 from nsifit.inference.summary import summarize
 from nsifit.io.files import open_h5, remove_stale_temporaries
 from nsifit.io.lock import OutputLock
+from nsifit.io.nestedfile import NestedRunData
 from nsifit.io.profilefile import file_stamp, read_profiles, write_profile
 from nsifit.io.runfile import RunData, read_run
 from nsifit.theory.models import get_model
@@ -49,11 +52,24 @@ class Run:
         self.path = Path(path)
         self.data_dir = data_dir
         self.new_steps: int | None = None       # set by nsifit.api.run: steps this call added
+        self.complete: bool = True              # False: a nested run stopped by max_calls
         self._data: RunData | None = None
         self._diagnostics: dict | None = None
 
     @property
-    def data(self) -> RunData:
+    def is_nested(self) -> bool:
+        """True for a run of the nested engine (weighted samples and the evidence)."""
+        return isinstance(self.data, NestedRunData)
+
+    @property
+    def log_z(self) -> tuple[float, float]:
+        """(ln Z, its error) of a nested run: the evidence with the prior normalised over its box."""
+        if not self.is_nested:
+            raise NsifitError(f"{self.path}: an ensemble run has no evidence; use sampler.engine: nested")
+        return self.data.log_z, self.data.log_z_err
+
+    @property
+    def data(self) -> RunData | NestedRunData:
         """The stored steps (internal coordinates), metadata and blobs."""
         if self._data is None:
             self._data = read_run(self.path)
@@ -87,11 +103,15 @@ class Run:
     def diagnostics(self) -> dict:
         """tau, N/tau, ESS and the significant modes per parameter, burn-in, acceptance, whether
         the run met its target (ESS and >= 50 tau) and one-line warnings."""
-        if self._diagnostics is None:
+        if self._diagnostics is None and self.is_nested:
+            info = self.data.nested
+            self._diagnostics = {"n_eff": float(info["n_eff"]), "n_calls": int(info["n_calls"]), "burn_in": 0,
+                                 "log_z": self.data.log_z, "log_z_err": self.data.log_z_err, "warnings": []}
+        elif self._diagnostics is None:
             self._diagnostics = run_diagnostics(self.data)
         return self._diagnostics
 
-    def samples(self, derived: Sequence[str] = ()) -> dict[str, np.ndarray]:
+    def samples(self, derived: Sequence[str] = (), weighted: bool = False) -> dict[str, np.ndarray]:
         """Flat posterior samples after burn-in in physical units (MeV for masses), one array per
         sampled parameter, plus the per-point quantities named in `derived` ('all': every one).
 
@@ -99,8 +119,12 @@ class Run:
         from the file. The derived quantities ('eps_medium', 'delta_a_mu', ...) are stored only every
         `sampler.derived_every` steps (they are functions of the parameters): they are recomputed
         here from the stored config at every sample, after checking that the data files are the
-        run's, and compared with the stored rows (a warning when nsifit's physics changed since)."""
+        run's, and compared with the stored rows (a warning when nsifit's physics changed since).
+        A nested run stores all of them; `weighted=True`: its points with their weights ('weight'),
+        else resampled to equal weight (nsifit.inference.evidence.nested_samples)."""
         data = self.data
+        if self.is_nested:
+            return evidence.nested_samples(data, derived, weighted)
         burn = self.diagnostics["burn_in"]
         values = data.physical(data.chain[burn:].reshape(-1, len(self.names)))
         out = {name: values[:, i] for i, name in enumerate(self.names)}
@@ -226,6 +250,16 @@ class Profile:
         return f"Profile({str(self.path)!r}, {self.name!r})"
 
 
+def bayes_factor(run_a: str | Path | Run, run_b: str | Path | Run) -> tuple[float, float]:
+    """(ln B, error) with B = Z_a / Z_b from two nested runs; the errors of ln Z add in quadrature.
+
+    ln B > 0 favours run_a's model. Meaningful when both runs use the same likelihoods and datasets
+    (each plugin drops constant terms of its log L: they cancel only between like runs)."""
+    a, b = (r if isinstance(r, Run) else Run(r) for r in (run_a, run_b))
+    (za, ea), (zb, eb) = a.log_z, b.log_z
+    return za - zb, math.hypot(ea, eb)
+
+
 def _scans_or_empty(path):
     try:
         return read_profiles(path)
@@ -242,8 +276,9 @@ def run(config: ConfigSource, *, output: str | Path | None = None, steps: int | 
 
     Keyword arguments override the config's sampler section (`steps` is the total, also when
     resuming); `resume` continues an existing output (or adds a chain to a file of profile scans),
-    `force` overwrites its chain (other groups such as profile scans are kept). The output is locked
-    while the run writes it (a second writer gets StorageError). `Run.new_steps` is 0 when a resumed
+    `force` overwrites its chain (other groups such as profile scans are kept); the output is locked.
+    `sampler.engine: nested` runs nautilus (samplers.nested; `new_steps` counts likelihood calls,
+    `complete` is False when max_calls stopped it first). `Run.new_steps` is 0 when a resumed
     run already held the requested steps. SIGINT/SIGTERM stop the run after the current step and
     raise nsifit.inference.samplers.ensemble.Interrupted (its `steps` are in the file).
     `ess=N`: run until every sampled parameter has an effective sample size >= N and the chain is
@@ -261,6 +296,11 @@ def run(config: ConfigSource, *, output: str | Path | None = None, steps: int | 
     if data_dir is not None:
         overrides["data_dir"] = str(data_dir)        # in effect while the config is validated
     cfg = _config(config, overrides)
+    if cfg.sampler["engine"] == "nested":
+        done = nested.run(cfg, Posterior(cfg), resume=resume, force=force, progress=progress)
+        result = Run(cfg.output, cfg.data_dir)
+        result.new_steps, result.total_steps, result.complete = done["new_calls"], done["n_calls"], done["complete"]
+        return result
     try:
         backend, _ = ensemble.run(cfg, Posterior(cfg), resume=resume, force=force, progress=progress)
     except ensemble.NothingToDo as done:
@@ -353,7 +393,6 @@ def _best_chain_point(path, posterior):
         return None
     flat, logp = data.chain.reshape(-1, data.chain.shape[-1]), data.log_prob.ravel()
     return flat[np.argmax(logp)]
-
 
 
 def _mpi_rank():

@@ -1,0 +1,42 @@
+"""Evidence-based results of nested runs: equal-weight resampling, Jeffreys-scale wording of ln B."""
+
+import math
+
+import numpy as np
+
+from nsifit.errors import NsifitError
+
+
+def nested_samples(data, derived=(), weighted=False):
+    """{name: values} of a NestedRunData in physical units, plus the per-point quantities in `derived`
+    ('all': every one); `weighted`: all points and their normalised weights ('weight'), else a
+    resample to equal weight of n_eff points (multinomial, seeded by the run's seed)."""
+    names = list(data.blob_names) if list(derived) == ["all"] or derived == "all" else list(derived)
+    unknown_names = [n for n in names if n not in data.blobs]
+    if unknown_names:
+        raise NsifitError(f"{data.path}: no per-point quantity '{unknown_names[0]}'; known: "
+                          + ", ".join(data.blob_names))
+    values = data.physical(data.samples)
+    out = {name: values[:, i] for i, name in enumerate(data.names)}
+    out.update({n: data.blobs[n] for n in names})
+    weights = data.weights
+    if weighted:
+        out["weight"] = weights
+        return out
+    n_eff = max(1, int(float(data.nested["n_eff"])))
+    rng = np.random.default_rng(int(data.attrs.get("seed", 0)) % 2 ** 32)
+    pick = rng.choice(len(weights), size=n_eff, p=weights)
+    return {k: v[pick] for k, v in out.items()}
+
+
+JEFFREYS_SCALE = ((1.0, "inconclusive"), (2.5, "weak evidence"), (5.0, "moderate evidence"),
+                  (math.inf, "strong evidence"))
+
+
+def jeffreys_wording(ln_b: float) -> str:
+    """The empirical Jeffreys scale as tabulated by R. Trotta, Contemp. Phys. 49 (2008) 71,
+    arXiv:0803.4089, Table 1: |ln B| < 1 inconclusive, < 2.5 weak, < 5 moderate, else strong."""
+    for limit, words in JEFFREYS_SCALE:
+        if abs(ln_b) < limit:
+            return words
+    return JEFFREYS_SCALE[-1][1]
