@@ -27,7 +27,7 @@ from nsifit.inference.posterior import Posterior
 from nsifit.inference.samplers import nested
 from nsifit.io.runread import read_run
 
-FAST = {"engine": "nested", "live_points": 400, "batch": 200, "effective_samples": 1500, "seed": 3}
+FAST = {"engine": "nested", "live_points": 200, "batch": 200, "effective_samples": 1000, "seed": 3}
 STEP_AT, STEP_WIDTH, EPS_MAX = 2.0e-3, 5.0e-5, 3.0e-3
 FLOOR = 0.02          # log Z tolerance on top of 3 stated sigma (the error is an estimate)
 

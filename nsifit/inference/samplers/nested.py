@@ -145,8 +145,11 @@ def run(config, posterior, output=None, resume=False, force=False, progress=None
     Returns {'complete': bool, 'log_z', 'log_z_err', 'n_eff', 'n_calls', 'new_calls'}; 'complete' is
     False when `max_calls` stopped the run first (the file then stays 'running': --resume continues).
     Raises Interrupted (the checkpoint is valid) when SIGINT or SIGTERM arrives."""
-    import nautilus
-
+    try:
+        import nautilus
+    except ImportError:
+        raise ConfigError("sampler.engine: nested needs the nautilus sampler: pip install 'nsifit[nested]' "
+                          "(or nautilus-sampler)") from None
     s = config.sampler
     output = Path(output or config.output)
     check_settings(s, posterior, output)
