@@ -15,7 +15,7 @@ import math
 import numpy as np
 import pytest
 import sampling_toy as toy
-from cli_helpers import cli, write_config
+from cli_helpers import cli, one_line, write_config
 from plugin_site import registered, write_distribution
 from scipy.integrate import quad
 from scipy.stats import norm, truncnorm
@@ -148,9 +148,12 @@ def test_gaussian_log_z_posterior_cli_summary_json_and_bayes_factor(toy_site, tm
     paths = []
     for name, cfg in (("wide", wide), ("narrow", narrow)):
         out = tmp_path / f"{name}.h5"
-        code, text, err = cli(capsys, "run", write_config(tmp_path, cfg, name=f"{name}.yaml"), "-o", out)
+        plot = ["--no-plot"] if name == "narrow" else []
+        code, text, err = cli(capsys, "run", write_config(tmp_path, cfg, name=f"{name}.yaml"), "-o", out, *plot)
         assert code == 0 and "ln Z =" in text, err
         paths.append(out)
+    assert (tmp_path / "wide.png").is_file() and not (tmp_path / "narrow.png").exists()     # corner plot
+    assert "not supported" in one_line(capsys, "export", paths[0], "-o", tmp_path / "x.csv")
     # the wide run: a Gaussian likelihood in a uniform box, log Z in closed form
     out = paths[0]
     result = api.Run(out).log_z

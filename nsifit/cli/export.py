@@ -24,6 +24,9 @@ def cmd_export(args):
     if args.format not in FORMATS:
         raise NsifitError(f"unknown export format '{args.format}'; valid: {', '.join(FORMATS)}")
     run = api.Run(args.output)
+    if run.is_nested:
+        raise NsifitError(f"{args.output}: export of nested runs (weighted samples) is not supported yet; "
+                          "use nsifit.api.Run(...).samples(weighted=True)")
     burn = run.diagnostics["burn_in"]
     stored = list(run.data.blobs)
     if args.derived and args.format != "csv":

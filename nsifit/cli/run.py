@@ -48,6 +48,8 @@ def cmd_run(args):
         print(f"wrote {run.path}: nested sampling, {n['n_calls']} likelihood calls ({run.new_steps} new), "
               f"effective sample size {n['n_eff']:.0f}")
         print(f"  ln Z = {n['log_z']:.3f} +- {n['log_z_err']:.3f}")
+        if not args.no_plot:
+            print(f"wrote {run.corner(run.path.with_suffix('.png'))}")
         return
     if run.new_steps == 0:
         print(f"nothing to do: {run.path} already holds {run.total_steps} steps (ask for more with --steps N)")

@@ -23,10 +23,15 @@ def nested_samples(data, derived=(), weighted=False):
     if weighted:
         out["weight"] = weights
         return out
+    pick = equal_weight_rows(data)
+    return {k: v[pick] for k, v in out.items()}
+
+
+def equal_weight_rows(data):
+    """Rows of a NestedRunData drawn by weight (multinomial, n_eff of them, seeded by the run's seed)."""
     n_eff = max(1, int(float(data.nested["n_eff"])))
     rng = np.random.default_rng(int(data.attrs.get("seed", 0)) % 2 ** 32)
-    pick = rng.choice(len(weights), size=n_eff, p=weights)
-    return {k: v[pick] for k, v in out.items()}
+    return rng.choice(len(data.log_weights), size=n_eff, p=data.weights)
 
 
 JEFFREYS_SCALE = ((1.0, "inconclusive"), (2.5, "weak evidence"), (5.0, "moderate evidence"),
