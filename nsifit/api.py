@@ -352,7 +352,7 @@ def profile(config: ConfigSource, scans: Sequence[str] | None = None, *, output:
 def load(path: str | Path, scan: str | None = None) -> Run | Profile:
     """A Run when the file holds a chain (its scans: `Run.profiles()`), else its Profile scan."""
     with open_h5(path) as h5:
-        has_chain = "mcmc" in h5
+        has_chain = "mcmc" in h5 or "nested" in h5
     return Run(path) if has_chain and scan is None else Profile(path, scan)
 
 

@@ -25,6 +25,7 @@ from nsifit.errors import ConfigError
 from nsifit.inference.config import load_config
 from nsifit.inference.posterior import Posterior
 from nsifit.inference.samplers import nested
+from nsifit.io.lock import lock_path
 from nsifit.io.runread import read_run
 
 FAST = {"engine": "nested", "live_points": 200, "batch": 200, "effective_samples": 1000, "seed": 3}
@@ -178,6 +179,7 @@ def test_gaussian_log_z_posterior_cli_summary_json_and_bayes_factor(toy_site, tm
     np.testing.assert_allclose(data.log_likelihood[:50], again, rtol=1e-12)
     np.testing.assert_allclose(data.blobs["loglike_total"], data.log_likelihood)
     assert data.nested["library"] == "nautilus" and data.nested["n_calls"] == run.diagnostics["n_calls"]
+    assert isinstance(api.load(paths[0]), api.Run)
     code, text, _ = cli(capsys, "summary", paths[0], "--json")
     s = json.loads(text)
     assert code == 0 and s["log_z"] == pytest.approx(api.Run(paths[0]).log_z[0]) and s["log_z_err"] > 0
@@ -218,3 +220,26 @@ def test_nested_settings_are_checked(toy_site, tmp_path):
     cfg["params"]["m_zp"] = 50.0
     with pytest.raises(ConfigError, match=">= 2 sampled"):
         run_nested(cfg, tmp_path / "y.h5")
+
+
+@pytest.mark.slow
+def test_sigterm_to_the_cli_process_then_resume(toy_site, tmp_path):
+    import signal
+    import time
+    cfg = write_config(tmp_path, toy.config(**dict(FAST, effective_samples=3000)), name="term.yaml")
+    out = tmp_path / "term.h5"
+    proc = toy.nsifit_process(["run", str(cfg), "-o", str(out), "--no-plot"], toy_site, tmp_path)
+    checkpoint = nested.checkpoint_path(out)
+    deadline = time.monotonic() + 60
+    while not checkpoint.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    if proc.returncode == 0:
+        pytest.skip("the run finished before the signal arrived")
+    assert proc.returncode == 128 + signal.SIGTERM and "--resume" in err, err
+    assert not lock_path(out).exists()                 # released on the way out
+    done = run_nested(toy.config(**dict(FAST, effective_samples=3000)), out, resume=True)
+    truth = gauss_log_z({"m_zp": (1.0, 100.0), "epsilon": (0.0, 3.0e-3)})
+    assert done["complete"] and abs(done["log_z"] - truth) < 3 * done["log_z_err"] + FLOOR
