@@ -140,6 +140,11 @@ def test_resume_after_max_calls_and_after_a_signal(toy_site, tmp_path):
     assert done["new_calls"] == done["n_calls"] - info.value.steps
     truth = gauss_log_z({"m_zp": (1.0, 100.0), "epsilon": (0.0, 3.0e-3)})
     assert abs(done["log_z"] - truth) < 3 * done["log_z_err"] + FLOOR
+    again = run_nested(toy.config(**FAST), out, resume=True)        # finished: no new calls, same result
+    assert again["new_calls"] == 0 and again["log_z"] == pytest.approx(done["log_z"], abs=1e-12)
+    nested.checkpoint_path(out).unlink()
+    with pytest.raises(ConfigError, match="cannot continue"):
+        run_nested(toy.config(**FAST), out, resume=True)
 
 
 def test_gaussian_log_z_posterior_cli_summary_json_and_bayes_factor(toy_site, tmp_path, capsys):

@@ -136,6 +136,9 @@ def _previous(output, checkpoint, config, posterior, resume, force):
                           "use --force to resume anyway")
     if config.sampler["seed"] is None:
         config.sampler["seed"] = stored.get("sampler", {}).get("seed")
+    if status == "done" and not checkpoint.exists():
+        raise ConfigError(f"{output}: the nested run is finished and its checkpoint {checkpoint.name} is gone, "
+                          "so it cannot continue; use --force to start it again")
     return checkpoint.exists(), output
 
 
