@@ -104,9 +104,7 @@ class Run:
         """tau, N/tau, ESS and the significant modes per parameter, burn-in, acceptance, whether
         the run met its target (ESS and >= 50 tau) and one-line warnings."""
         if self._diagnostics is None and self.is_nested:
-            info = self.data.nested
-            self._diagnostics = {"n_eff": float(info["n_eff"]), "n_calls": int(info["n_calls"]), "burn_in": 0,
-                                 "log_z": self.data.log_z, "log_z_err": self.data.log_z_err, "warnings": []}
+            self._diagnostics = evidence.nested_diagnostics(self.data)
         elif self._diagnostics is None:
             self._diagnostics = run_diagnostics(self.data)
         return self._diagnostics

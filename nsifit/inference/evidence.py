@@ -27,6 +27,13 @@ def nested_samples(data, derived=(), weighted=False):
     return {k: v[pick] for k, v in out.items()}
 
 
+def nested_diagnostics(data):
+    """What a nested run reports in place of tau/ESS: n_eff, likelihood calls, ln Z and its error."""
+    info = data.nested
+    return {"n_eff": float(info["n_eff"]), "n_calls": int(info["n_calls"]), "burn_in": 0,
+            "log_z": data.log_z, "log_z_err": data.log_z_err, "warnings": []}
+
+
 def equal_weight_rows(data):
     """Rows of a NestedRunData drawn by weight (multinomial, n_eff of them, seeded by the run's seed)."""
     n_eff = max(1, int(float(data.nested["n_eff"])))
