@@ -9,6 +9,7 @@ from cli_helpers import cli, one_line
 
 from nsifit import api
 from nsifit._version import __version__
+from nsifit.bounds import bibliography as bounds_bibliography
 from nsifit.physics.references import MODULES
 from nsifit.plugins import bibliography as bib
 from nsifit.plugins import registry
@@ -113,7 +114,7 @@ def test_bounds_figure_cites_every_layer(capsys):
 
 def test_bounds_profile_overlay_plugins_are_cited():
     keys = set(keys_of(api.bibliography("seed000_fig1_left_profile")))
-    cfg = yaml.safe_load(open(api._bounds_source("seed000_fig1_left_profile")))
+    cfg = yaml.safe_load(open(bounds_bibliography._bounds_source("seed000_fig1_left_profile")))
     assert "Bernal2022:2211.15686" in keys
     for name, options in (cfg["profile"].get("likelihoods") or {}).items():
         for ds in bib.selected_datasets(registry.get_plugin_class(name), options):

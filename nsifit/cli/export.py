@@ -34,6 +34,9 @@ def cmd_export(args):
     if is_weighted(args.output):
         return _weighted(args, api.WeightedRun(args.output))
     run = api.Run(args.output)
+    if run.is_nested:
+        raise NsifitError(f"{args.output}: export of nested runs (weighted samples) is not supported yet; "
+                          "use nsifit.api.Run(...).samples(weighted=True)")
     if args.format == "emcee":
         if args.derived or args.thin != 1:
             raise NsifitError("--derived and --thin do not apply to --format emcee (the whole chain and the "

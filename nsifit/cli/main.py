@@ -15,8 +15,8 @@ from nsifit._version import __version__
 from nsifit.errors import NsifitError
 
 USAGE_ERROR = 2
-COMMANDS = ("info", "eval", "bounds", "profile", "plot", "run", "summary", "corner", "export", "post", "limit",
-            "example", "bib", "hepdata")
+COMMANDS = ("info", "eval", "bounds", "profile", "plot", "run", "summary", "evidence", "corner", "export", "post",
+            "limit", "example", "bib", "hepdata")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -1,10 +1,12 @@
-"""`nsifit run`: sample a config with emcee into HDF5 (resumable), then a corner plot beside it."""
+"""`nsifit run`: sample a config with emcee (or nautilus: `sampler.engine: nested`) into HDF5 (resumable),
+then a corner plot beside it (emcee runs)."""
 
 QUICKSTART = "quickstart.yaml"
 
 
 def register(sub):
-    p = sub.add_parser("run", help="MCMC (emcee) over a config; no config = the built-in quickstart")
+    p = sub.add_parser("run", help="MCMC (emcee) or nested sampling (sampler.engine: nested) over a config; "
+                       "no config = the built-in quickstart")
     p.add_argument("config", nargs="?", help="YAML config (default: the built-in examples/quickstart.yaml)")
     p.add_argument("-o", "--output", help="HDF5 output (default: the config's 'output')")
     p.add_argument("--steps", type=int, help="total number of steps (also when resuming)")
@@ -37,6 +39,18 @@ def cmd_run(args):
     run = api.run(source, output=args.output, steps=args.steps, walkers=args.walkers, seed=args.seed,
                   pool=args.pool, ess=args.ess, converge=args.converge, max_steps=args.max_steps,
                   resume=args.resume, force=args.force, data_dir=args.data_dir)
+    if getattr(run, "complete", True) is False:
+        print(f"stopped after {run.total_steps} likelihood calls (sampler.max_calls); the state is in "
+              f"{run.path} and its checkpoint: continue with --resume")
+        return
+    if run.is_nested:
+        n = run.diagnostics
+        print(f"wrote {run.path}: nested sampling, {n['n_calls']} likelihood calls ({run.new_steps} new), "
+              f"effective sample size {n['n_eff']:.0f}")
+        print(f"  ln Z = {n['log_z']:.3f} +- {n['log_z_err']:.3f}")
+        if not args.no_plot:
+            print(f"wrote {run.corner(run.path.with_suffix('.png'))}")
+        return
     if run.new_steps == 0:
         print(f"nothing to do: {run.path} already holds {run.total_steps} steps (ask for more with --steps N)")
         return

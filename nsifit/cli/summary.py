@@ -30,11 +30,16 @@ def cmd_summary(args):
     run = api.Run(args.output)
     s = run.summary()
     if args.latex:
+        if "log_z" in s:
+            raise NsifitError("--latex applies to emcee runs; a nested run: use --json")
         from nsifit.inference.latex_table import latex_table
         print(latex_table(s, {n: str(run.data.params[n]["latex"]) for n in run.names}), end="")
         return
     if args.json:
         print(json.dumps(jsonable(s), indent=2))
+        return
+    if "log_z" in s:
+        print_nested(s)
         return
     print(f"{s['file']}: model {s['model']}, {s['steps']} steps x {s['walkers']} walkers "
           f"(burn-in {s['burn_in']}), acceptance {s['acceptance']:.2f}")
@@ -90,3 +95,22 @@ def _weighted(s, as_json, jsonable):
         print(f"  {name:<20} chi2 = {value:.3f}")
     for note in s["warnings"]:
         print(f"warning: {note}")
+
+
+def print_nested(s):
+    """Summary of a nested run: weighted medians, intervals or limits, best fit, the evidence."""
+    print(f"{s['file']}: model {s['model']}, nested sampling ({s['library']} {s['library_version']}), "
+          f"{s['n_calls']} likelihood calls, {s['n_samples']} weighted samples, effective size {s['n_eff']:.0f}")
+    width = max(12, *(len(n) + len(p["unit"]) + 3 for n, p in s["params"].items()))
+    print(f"{'param':<{width}} {'median':>11} {'68% interval':>25} {'95% interval':>25} {'best fit':>11}")
+    for name, p in s["params"].items():
+        if p["limit"]:
+            kind = "<" if p["limit"]["type"] == "upper" else ">"
+            i68, i95 = f"{kind} {p['limit']['cl68']:.4g}", f"{kind} {p['limit']['cl95']:.4g}"
+        else:
+            i68 = "[{:.4g}, {:.4g}]".format(*p["interval_68"])
+            i95 = "[{:.4g}, {:.4g}]".format(*p["interval_95"])
+        unit = f" [{p['unit']}]" if p["unit"] else ""
+        print(f"{name + unit:<{width}} {p['median']:>11.4g} {i68:>25} {i95:>25} {p['best_fit']:>11.4g}")
+    print(f"best fit: chi2 = {s['best_fit']['chi2_total']:.3f} for n_obs = {s['n_obs']}, n_par = {s['n_par']}")
+    print(f"evidence: ln Z = {s['log_z']:.4f} +- {s['log_z_err']:.4f} (prior normalised over its box)")

@@ -29,7 +29,9 @@ PARAM_KEYS = ("prior", "min", "max", "mean", "sigma", "value", "ref", "latex")
 SAMPLER_DEFAULTS = {"walkers": 512, "steps": 2000, "seed": None, "pool": "vectorized", "moves": "de-mix",
                     "chunk_size": None, "init": "weighted", "ess": None, "converge": False, "tau_factor": 50.0,
                     "max_steps": None, "flush_steps": 100, "flush_seconds": 10.0, "progress": True,
-                    "derived_every": 10}
+                    "derived_every": 10, "engine": "ensemble", "live_points": 1000, "batch": 500,
+                    "networks": 1, "f_live": 0.05, "effective_samples": 10000, "max_calls": None}
+ENGINES = ("ensemble", "nested")     # emcee (samplers.ensemble) or nautilus (samplers.nested)
 SEED_LIMIT = 2 ** 32            # numpy's RandomState (emcee's moves) takes seeds in [0, 2^32)
 POOL_PATTERN = re.compile(r"^(vectorized|serial|mpi|processes(:[1-9][0-9]*)?)$")
 POOL_CHOICES = "vectorized, serial, processes[:N], mpi"
@@ -285,7 +287,11 @@ def _sampler(raw):
         out[key] = as_number(f"sampler.{key}", out[key], integer=True)
         if out[key] < 1:
             fail(f"sampler.{key}", f"must be >= 1, got {out[key]}")
-    for key in ("seed", "chunk_size", "max_steps"):
+    for key in ("live_points", "batch", "networks"):
+        out[key] = as_number(f"sampler.{key}", out[key], integer=True)
+        if out[key] < 1:
+            fail(f"sampler.{key}", f"must be >= 1, got {out[key]}")
+    for key in ("seed", "chunk_size", "max_steps", "max_calls"):
         if out[key] is not None:
             out[key] = as_number(f"sampler.{key}", out[key], integer=True)
             if out[key] < (0 if key == "seed" else 1):
@@ -298,7 +304,7 @@ def _sampler(raw):
     if out["derived_every"] < 0:
         fail("sampler.derived_every", f"must be >= 1, or 0 / none (derived quantities not stored), "
               f"got {out['derived_every']}")
-    for key in ("tau_factor", "flush_seconds") + (("ess",) if out["ess"] is not None else ()):
+    for key in ("tau_factor", "flush_seconds", "effective_samples") + (("ess",) if out["ess"] is not None else ()):
         out[key] = as_number(f"sampler.{key}", out[key])
         if out[key] <= 0:
             fail(f"sampler.{key}", f"must be > 0, got {out[key]:g}")
@@ -308,6 +314,13 @@ def _sampler(raw):
     if out["init"] not in INITS:
         fail("sampler.init", f"unknown start {out['init']!r}{suggest(str(out['init']), INITS)}; "
               f"valid: {', '.join(INITS)}")
+    if out["engine"] not in ENGINES:
+        fail("sampler.engine", f"unknown engine {out['engine']!r}{suggest(str(out['engine']), ENGINES)}; "
+              f"valid: {', '.join(ENGINES)}")
+    f_live = as_number("sampler.f_live", out["f_live"])
+    if not 0 < f_live < 1:
+        fail("sampler.f_live", f"must be between 0 and 1, got {f_live:g}")
+    out["f_live"] = f_live
     if out["moves"] not in MOVES:
         fail("sampler.moves", f"unknown moves {out['moves']!r}{suggest(out['moves'], MOVES)}; "
               f"valid: {', '.join(MOVES)}")

@@ -48,7 +48,10 @@ def edge_of(value, low, high, fraction=BEST_FIT_EDGE):
 
 
 def summarize(run):
-    """Medians, intervals, HDIs, limits, best fit, tau/ESS and chi^2 per plugin of a RunData."""
+    """Medians, intervals, HDIs, limits, best fit, tau/ESS and chi^2 per plugin of a RunData (weighted
+    ones and the evidence for a nested run: summarize_nested)."""
+    if hasattr(run, "log_weights"):
+        return summarize_nested(run)
     path = run.path
     diag = run_diagnostics(run)
     internal = run.chain[diag["burn_in"]:].reshape(-1, run.chain.shape[-1])
@@ -96,5 +99,59 @@ def summarize(run):
             "params": params,
             "best_fit": {"chi2": chi2, "chi2_total": -2.0 * float(run.blobs["loglike_total"][best]),
                          "log_posterior": float(run.log_prob[best])},
+            "n_obs": n_obs, "n_par": n_par, "dof": n_obs - n_par,
+            "chi2_convention": str(run.attrs.get("chi2_convention", ""))}
+
+
+def weighted_quantiles(x, weights, q):
+    """Quantiles q (in [0, 1]) of weighted samples: the inverse of the weighted empirical CDF, linearly
+    interpolated between the midpoints of each sample's weight."""
+    order = np.argsort(x)
+    x, w = np.asarray(x)[order], np.asarray(weights)[order]
+    cdf = (np.cumsum(w) - 0.5 * w) / w.sum()
+    return np.interp(q, cdf, x)
+
+
+def summarize_nested(run):
+    """Weighted medians, 68/95% intervals or one-sided limits, best fit, chi^2 per plugin and the
+    evidence (`log_z`, `log_z_err`: natural log) of a NestedRunData."""
+    w = run.weights
+    samples = run.physical(run.samples)
+    best = int(np.nanargmax(run.log_likelihood))
+    params = {}
+    for i, name in enumerate(run.names):
+        meta = run.params[name]
+        log = bool(meta["log_scale"])
+        low, high = (float(meta["min"]), float(meta["max"]))
+        low, high = (np.log10(low), np.log10(high)) if log else (low, high)
+        x = samples[:, i]
+        q = weighted_quantiles(x, w, [0.025, 0.16, 0.5, 0.84, 0.975])
+        counts, _ = np.histogram(run.samples[:, i], bins=round(1 / EDGE_FRACTION), range=(low, high), weights=w) \
+            if np.isfinite(low) and np.isfinite(high) else (None, None)
+        edge = None
+        if counts is not None and counts[0] >= 0.5 * counts.max():
+            edge = "lower"
+        elif counts is not None and counts[-1] >= 0.5 * counts.max():
+            edge = "upper"
+        limit = None
+        if edge == "lower":
+            limit = {"type": "upper", **dict(zip(("cl68", "cl95"), map(float, weighted_quantiles(x, w, [.68, .95]))))}
+        elif edge == "upper":
+            limit = {"type": "lower", **dict(zip(("cl68", "cl95"), map(float, weighted_quantiles(x, w, [.32, .05]))))}
+        mean = float(np.sum(w * x))
+        params[name] = {"unit": str(meta["unit"]), "prior": str(meta["prior"]), "median": float(q[2]),
+                        "mean": mean, "std": float(np.sqrt(np.sum(w * (x - mean) ** 2))),
+                        "interval_68": [float(q[1]), float(q[3])], "interval_95": [float(q[0]), float(q[4])],
+                        "limit": limit, "best_fit": float(samples[best, i]), "multimodal": False,
+                        "best_fit_at_edge": edge_of(run.samples[best, i], low, high)}
+    chi2 = {k[len("loglike_"):]: -2.0 * float(v[best]) for k, v in run.blobs.items()
+            if k.startswith("loglike_") and k != "loglike_total"}
+    n_obs, n_par = int(run.attrs.get("n_obs", len(chi2))), len(run.names)
+    info = run.nested
+    return {"file": str(run.path), "model": str(run.attrs["model"]), "engine": "nested",
+            "library": str(info["library"]), "library_version": str(info["library_version"]),
+            "log_z": run.log_z, "log_z_err": run.log_z_err, "n_eff": float(info["n_eff"]),
+            "n_calls": int(info["n_calls"]), "n_samples": len(w), "warnings": [], "params": params,
+            "best_fit": {"chi2": chi2, "chi2_total": -2.0 * float(run.log_likelihood[best])},
             "n_obs": n_obs, "n_par": n_par, "dof": n_obs - n_par,
             "chi2_convention": str(run.attrs.get("chi2_convention", ""))}

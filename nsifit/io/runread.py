@@ -9,6 +9,7 @@ import numpy as np
 
 from nsifit.errors import StorageError
 from nsifit.io.files import h5_errors, open_h5
+from nsifit.io.nestedfile import read_nested
 
 PER_STEP_PREFIX = "loglike_"
 
@@ -75,7 +76,12 @@ class RunData:
 
 
 def read_run(path):
-    """Read the valid steps (up to the `iteration` counter) of a run file."""
+    """Read the valid steps (up to the `iteration` counter) of a run file (a NestedRunData for a run
+    of the nested engine)."""
+    with open_h5(path) as h5, h5_errors(path):
+        nested = "mcmc" not in h5 and "nested" in h5
+    if nested:                                  # a nested-sampling run: weighted samples
+        return read_nested(path)
     with open_h5(path) as h5, h5_errors(path):
         if "mcmc" not in h5:
             what = "profile scans only" if "profile" in h5 else "no chain"

@@ -18,6 +18,7 @@ import numpy as np
 
 from nsifit.errors import NsifitError
 from nsifit.inference import marginals
+from nsifit.inference.evidence import equal_weight_rows
 
 MIN_TAU_MULTIPLE = 50
 STUCK_ACCEPTANCE = 0.05
@@ -138,7 +139,10 @@ def prior_bounds(run):
 
 
 def posterior_samples(run):
-    """Flat physical samples after burn-in (2 tau) and the diagnostics used."""
+    """Flat physical samples after burn-in (2 tau) and the diagnostics used (a nested run: resampled
+    to equal weight, no burn-in)."""
+    if hasattr(run, "log_weights"):
+        return run.physical(run.samples[equal_weight_rows(run)]), {"burn_in": 0}
     diag = run_diagnostics(run, modes=False)
     flat = run.chain[diag["burn_in"]:].reshape(-1, run.chain.shape[-1])
     return run.physical(flat), diag

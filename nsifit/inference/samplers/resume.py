@@ -12,8 +12,10 @@ from nsifit.io.runfile import check_resumable, read_run
 from nsifit.theory.models import canonical_spec
 
 NON_STATISTICAL = {"sampler": ("steps", "ess", "converge", "tau_factor", "max_steps", "pool", "chunk_size",
-                               "flush_steps", "flush_seconds", "progress", "derived_every", "init"),
+                               "flush_steps", "flush_seconds", "progress", "derived_every", "init",
+                               "effective_samples", "f_live", "max_calls"),
                    "output": None, "data_dir": None}
+NESTED_ONLY = ("engine", "live_points", "batch", "networks")
 TARGET_KEYS = ("ess", "converge", "max_steps")     # a resume keeps the stored run's target unless given
 
 
@@ -25,6 +27,8 @@ def statistical_config(resolved):
     except NsifitError:
         pass
     out["sampler"] = {k: v for k, v in resolved["sampler"].items() if k not in NON_STATISTICAL["sampler"]}
+    if out["sampler"].get("engine", "ensemble") == "ensemble":    # runs stored before the nested engine
+        out["sampler"] = {k: v for k, v in out["sampler"].items() if k not in NESTED_ONLY}
     return out
 
 

@@ -26,18 +26,17 @@ import numpy as np
 import yaml
 
 from nsifit.errors import NsifitError, StorageError
-from nsifit.inference import limits as limiting
+from nsifit.inference import evidence
 from nsifit.inference.config import Config, load_config
 from nsifit.inference.posterior import Posterior
 from nsifit.inference.profile import scan as profiling
 from nsifit.inference.profile.settings import PROFILE_DEFAULTS, profile_settings  # noqa: F401 (public)
-from nsifit.inference.reweight import MIN_ESS, reweight
-from nsifit.inference.samplers import ensemble, resume
+from nsifit.inference.samplers import ensemble, nested, resume
 from nsifit.inference.samplers.diagnostics import run_diagnostics
 from nsifit.inference.summary import summarize
-from nsifit.inference.weighted import WeightedSamples
 from nsifit.io.files import open_h5, remove_stale_temporaries
 from nsifit.io.lock import OutputLock
+from nsifit.io.nestedfile import NestedRunData
 from nsifit.io.profilefile import file_stamp, read_profiles, write_profile
 from nsifit.io.runfile import RunData, read_run
 from nsifit.io.runread import best_chain_point
@@ -56,11 +55,24 @@ class Run:
         self.path = Path(path)
         self.data_dir = data_dir
         self.new_steps: int | None = None       # set by nsifit.api.run: steps this call added
+        self.complete: bool = True              # False: a nested run stopped by max_calls
         self._data: RunData | None = None
         self._diagnostics: dict | None = None
 
     @property
-    def data(self) -> RunData:
+    def is_nested(self) -> bool:
+        """True for a run of the nested engine (weighted samples and the evidence)."""
+        return isinstance(self.data, NestedRunData)
+
+    @property
+    def log_z(self) -> tuple[float, float]:
+        """(ln Z, its error) of a nested run: the evidence with the prior normalised over its box."""
+        if not self.is_nested:
+            raise NsifitError(f"{self.path}: an ensemble run has no evidence; use sampler.engine: nested")
+        return self.data.log_z, self.data.log_z_err
+
+    @property
+    def data(self) -> RunData | NestedRunData:
         """The stored steps (internal coordinates), metadata and blobs."""
         if self._data is None:
             self._data = read_run(self.path)
@@ -94,11 +106,13 @@ class Run:
     def diagnostics(self) -> dict:
         """tau, N/tau, ESS and the significant modes per parameter, burn-in, acceptance, whether
         the run met its target (ESS and >= 50 tau) and one-line warnings."""
-        if self._diagnostics is None:
+        if self._diagnostics is None and self.is_nested:
+            self._diagnostics = evidence.nested_diagnostics(self.data)
+        elif self._diagnostics is None:
             self._diagnostics = run_diagnostics(self.data)
         return self._diagnostics
 
-    def samples(self, derived: Sequence[str] = ()) -> dict[str, np.ndarray]:
+    def samples(self, derived: Sequence[str] = (), weighted: bool = False) -> dict[str, np.ndarray]:
         """Flat posterior samples after burn-in in physical units (MeV for masses), one array per
         sampled parameter, plus the per-point quantities named in `derived` ('all': every one).
 
@@ -106,8 +120,12 @@ class Run:
         from the file. The derived quantities ('eps_medium', 'delta_a_mu', ...) are stored only every
         `sampler.derived_every` steps (they are functions of the parameters): they are recomputed
         here from the stored config at every sample, after checking that the data files are the
-        run's, and compared with the stored rows (a warning when nsifit's physics changed since)."""
+        run's, and compared with the stored rows (a warning when nsifit's physics changed since).
+        A nested run stores all of them; `weighted=True`: its points with their weights ('weight'),
+        else resampled to equal weight (nsifit.inference.evidence.nested_samples)."""
         data = self.data
+        if self.is_nested:
+            return evidence.nested_samples(data, derived, weighted)
         burn = self.diagnostics["burn_in"]
         values = data.physical(data.chain[burn:].reshape(-1, len(self.names)))
         out = {name: values[:, i] for i, name in enumerate(self.names)}
@@ -249,8 +267,9 @@ def run(config: ConfigSource, *, output: str | Path | None = None, steps: int | 
 
     Keyword arguments override the config's sampler section (`steps` is the total, also when
     resuming); `resume` continues an existing output (or adds a chain to a file of profile scans),
-    `force` overwrites its chain (other groups such as profile scans are kept). The output is locked
-    while the run writes it (a second writer gets StorageError). `Run.new_steps` is 0 when a resumed
+    `force` overwrites its chain (other groups such as profile scans are kept); the output is locked.
+    `sampler.engine: nested` runs nautilus (samplers.nested; `new_steps` counts likelihood calls,
+    `complete` is False when max_calls stopped it first). `Run.new_steps` is 0 when a resumed
     run already held the requested steps. SIGINT/SIGTERM stop the run after the current step and
     raise nsifit.inference.samplers.ensemble.Interrupted (its `steps` are in the file).
     `ess=N`: run until every sampled parameter has an effective sample size >= N and the chain is
@@ -268,6 +287,11 @@ def run(config: ConfigSource, *, output: str | Path | None = None, steps: int | 
     if data_dir is not None:
         overrides["data_dir"] = str(data_dir)        # in effect while the config is validated
     cfg = _config(config, overrides)
+    if cfg.sampler["engine"] == "nested":
+        done = nested.run(cfg, Posterior(cfg), resume=resume, force=force, progress=progress)
+        result = Run(cfg.output, cfg.data_dir)
+        result.new_steps, result.total_steps, result.complete = done["new_calls"], done["n_calls"], done["complete"]
+        return result
     try:
         backend, _ = ensemble.run(cfg, Posterior(cfg), resume=resume, force=force, progress=progress)
     except ensemble.NothingToDo as done:
@@ -320,71 +344,9 @@ def load(path: str | Path, scan: str | None = None) -> Run | Profile | WeightedR
     """A Run when the file holds a chain (its scans: `Run.profiles()`), a WeightedRun for weighted samples
     (nsifit.io.weighted), else its Profile scan."""
     with open_h5(path) as h5:
-        has_chain = "mcmc" in h5
-    weighted = scan is None and not has_chain and is_weighted(path)
+        has_chain = "mcmc" in h5 or "nested" in h5
+    weighted = scan is None and is_weighted(path)
     return WeightedRun(path) if weighted else Run(path) if has_chain and scan is None else Profile(path, scan)
-
-
-class WeightedRun(WeightedSamples):
-    """Weighted samples (`post` output /post, nested sampling /nested): samples() with 'weight', summary()."""
-
-    def corner(self, output: str | Path, labels: Sequence[str] | None = None) -> Path:
-        from nsifit.plots.corner import corner_plot
-        corner_plot([self.path], output, labels)
-        return Path(output)
-
-
-def post(run: str | Path, *, output: str | Path, drop: Sequence[str] = (), add: Mapping[str, dict] | None = None,
-         datasets: Mapping[str, str] | None = None, force: bool = False, min_ess: float = MIN_ESS,
-         data_dir: str | None = None) -> WeightedRun:
-    """Importance-reweight the stored run `run` (nsifit.inference.reweight): `drop` plugins, `add` plugins
-    {name: options} (or change a plugin's options), give plugins other `datasets`; writes `output` (/post).
-    NsifitError when the Kish ESS of the weights is below `min_ess` (unless `force`). `.report`: ESS etc."""
-    return WeightedRun(output, report=reweight(run, output, drop, add, datasets, force, min_ess, data_dir))
-
-
-def limit(config: ConfigSource | None, scan: str, poi: str, *, cl: float = 0.95, output: str | Path | None = None,
-          from_run: str | Path | None = None, seed: int = 0, data_dir: str | None = None) -> dict:
-    """Upper limits on `poi` at each value of `scan` ('NAME:MIN:MAX:N[:log]'): from the profile likelihood of
-    `config` (stored in `output` as /limits/<scan>-<poi>), or the posterior limit per slice of a stored run
-    `from_run` (prior-dependent). Keys: scan, values, poi, upper (None: no limit in the prior), cl."""
-    if from_run is not None:
-        return limiting.posterior_limits(load(from_run), scan, poi, cl)
-    cfg = _config(config, {"data_dir": str(data_dir)} if data_dir is not None else None)
-    return limiting.limit_scan(cfg, scan, poi, cl, output, seed)
-
-
-def bibliography(source: ConfigSource, data_dir: str | None = None) -> str:
-    """BibTeX of everything a run config, run or profile file (its stored config) or bounds config uses:
-    nsifit, the model, each plugin's selected datasets and theory inputs (nsifit.plugins.bibliography)."""
-    from nsifit.plugins import bibliography as bib
-    raw = source.resolved if isinstance(source, Config) else source
-    if isinstance(raw, (str, Path)) and Path(raw).is_file() and Path(raw).read_bytes()[:8] == b"\x89HDF\r\n\x1a\n":
-        with open_h5(raw) as h5:
-            raw = yaml.safe_load(str(h5.attrs.get("config_yaml", "{}")))
-    bounds = _bounds_source(raw) if isinstance(raw, (str, Path)) else raw if "layers" in raw else None
-    if bounds is not None:
-        from nsifit.bounds import load_bounds_config, profile_config
-        cfg = load_bounds_config(dict(bounds) if isinstance(bounds, Mapping) else bounds)
-        pairs = [m for layer in cfg.layers for m in (layer.members or ((layer.likelihood, layer.options),))]
-        pairs += list(load_config(profile_config(cfg)).likelihoods.items()) if cfg.profile else []  # overlay
-        return bib.format_bibliography(*bib.run_keys(cfg.model.spec, pairs, data_dir))
-    cfg = load_config(raw)
-    return bib.format_bibliography(*bib.run_keys(cfg.model, cfg.likelihoods, data_dir or cfg.data_dir))
-
-
-def _bounds_source(source):
-    """A bounds config's Path (a file with `layers`, or a shipped figure's name), else None."""
-    from nsifit import examples
-    path = Path(source)
-    if not path.is_file():
-        return examples.path(source) if examples.names().get(str(source).removesuffix(".yaml")) == "bounds" \
-            else None
-    try:
-        raw = yaml.safe_load(path.read_text())
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return None                     # load_config reports it in one line
-    return path if isinstance(raw, dict) and "layers" in raw else None
 
 
 def _config(source, overrides=None):
@@ -396,3 +358,6 @@ def _config(source, overrides=None):
 def _mpi_rank():
     from mpi4py import MPI
     return MPI.COMM_WORLD.rank
+
+
+from nsifit.api.analysis import WeightedRun, bayes_factor, bibliography, limit, post  # noqa: E402,F401 (public)
