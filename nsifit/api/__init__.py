@@ -184,10 +184,16 @@ class Run:
         """Medians, 68/95% intervals or one-sided limits, best fit, tau/ESS, chi^2 per plugin."""
         return summarize(self.data)
 
-    def corner(self, output: str | Path, labels: Sequence[str] | None = None) -> Path:
-        """Corner plot of this run (PNG or PDF by the extension of `output`)."""
-        from nsifit.plots.corner import corner_plot
-        corner_plot([self.path], output, labels)
+    def corner(self, output: str | Path, labels: Sequence[str] | None = None, derived: Sequence[str] = (),
+               **options: Any) -> Path:
+        """Corner plot of this run (PNG or PDF by the extension of `output`), with `derived` quantities
+        added; `options` of nsifit.plots.corner.corner_plot (params, truths, best_fit, quantiles, ...)."""
+        from nsifit.plots.corner import add_columns, corner_plot, file_set
+        source = file_set(self.path, labels[0] if labels else None)
+        if derived:
+            samples = self.samples(derived=list(derived))
+            add_columns(source, {n: samples[n] for n in derived})
+        corner_plot([source], output, labels, **options)
         return Path(output)
 
     def profiles(self) -> list[Profile]:

@@ -28,9 +28,10 @@ def bayes_factor(run_a: str | Path | Run, run_b: str | Path | Run) -> tuple[floa
 class WeightedRun(WeightedSamples):
     """Weighted samples (`post` output /post, nested sampling /nested): samples() with 'weight', summary()."""
 
-    def corner(self, output: str | Path, labels: Sequence[str] | None = None) -> Path:
+    def corner(self, output: str | Path, labels: Sequence[str] | None = None, **options) -> Path:
+        """Corner plot of the weighted samples; `options` of nsifit.plots.corner.corner_plot."""
         from nsifit.plots.corner import corner_plot
-        corner_plot([self.path], output, labels)
+        corner_plot([self.path], output, labels, **options)
         return Path(output)
 
 
