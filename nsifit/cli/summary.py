@@ -79,16 +79,7 @@ def _weighted(s, as_json, jsonable):
         return
     print(f"{s['file']}: model {s['model']}, {s['samples']} weighted samples ({s['kind']}, /{s['group']}), "
           f"effective sample size {s['ess']:.1f}, Pareto k of the largest weights {s['pareto_k']:.2f}")
-    width = max(12, *(len(n) + len(p["unit"]) + 3 for n, p in s["params"].items()))
-    print(f"{'param':<{width}} {'median':>11} {'68% interval':>25} {'95% interval':>25} {'best fit':>11}")
-    for name, p in s["params"].items():
-        if p["limit"]:
-            kind = "<" if p["limit"]["type"] == "upper" else ">"
-            i68, i95 = f"{kind} {p['limit']['cl68']:.4g}", f"{kind} {p['limit']['cl95']:.4g}"
-        else:
-            i68, i95 = ("[{:.4g}, {:.4g}]".format(*p[k]) for k in ("interval_68", "interval_95"))
-        unit = f" [{p['unit']}]" if p["unit"] else ""
-        print(f"{name + unit:<{width}} {p['median']:>11.4g} {i68:>25} {i95:>25} {p['best_fit']:>11.4g}")
+    _weighted_table(s)
     print(f"best fit (largest log L among the samples): chi2 = {s['best_fit']['chi2_total']:.3f} "
           f"for n_obs = {s['n_obs']}, n_par = {s['n_par']}")
     for name, value in s["best_fit"]["chi2"].items():
@@ -101,6 +92,13 @@ def print_nested(s):
     """Summary of a nested run: weighted medians, intervals or limits, best fit, the evidence."""
     print(f"{s['file']}: model {s['model']}, nested sampling ({s['library']} {s['library_version']}), "
           f"{s['n_calls']} likelihood calls, {s['n_samples']} weighted samples, effective size {s['n_eff']:.0f}")
+    _weighted_table(s)
+    print(f"best fit: chi2 = {s['best_fit']['chi2_total']:.3f} for n_obs = {s['n_obs']}, n_par = {s['n_par']}")
+    print(f"evidence: ln Z = {s['log_z']:.4f} +- {s['log_z_err']:.4f} (prior normalised over its box)")
+
+
+def _weighted_table(s):
+    """Median, 68% and 95% intervals (or limits) and best fit per parameter of weighted samples."""
     width = max(12, *(len(n) + len(p["unit"]) + 3 for n, p in s["params"].items()))
     print(f"{'param':<{width}} {'median':>11} {'68% interval':>25} {'95% interval':>25} {'best fit':>11}")
     for name, p in s["params"].items():
@@ -108,9 +106,6 @@ def print_nested(s):
             kind = "<" if p["limit"]["type"] == "upper" else ">"
             i68, i95 = f"{kind} {p['limit']['cl68']:.4g}", f"{kind} {p['limit']['cl95']:.4g}"
         else:
-            i68 = "[{:.4g}, {:.4g}]".format(*p["interval_68"])
-            i95 = "[{:.4g}, {:.4g}]".format(*p["interval_95"])
+            i68, i95 = ("[{:.4g}, {:.4g}]".format(*p[k]) for k in ("interval_68", "interval_95"))
         unit = f" [{p['unit']}]" if p["unit"] else ""
         print(f"{name + unit:<{width}} {p['median']:>11.4g} {i68:>25} {i95:>25} {p['best_fit']:>11.4g}")
-    print(f"best fit: chi2 = {s['best_fit']['chi2_total']:.3f} for n_obs = {s['n_obs']}, n_par = {s['n_par']}")
-    print(f"evidence: ln Z = {s['log_z']:.4f} +- {s['log_z_err']:.4f} (prior normalised over its box)")
