@@ -85,10 +85,10 @@ def draw(result, ax=None, width_in=3.4, height_in=4.3):
             handle.set_label(f"{layer.label} ({layer.describe_cl()})")
             handles.append(handle)
         if crowded is not None and crowded.any():
-            cs = ax.contourf(x, y, crowded.astype(float), levels=[0.5, 1.5], colors="none", hatches=["xx"])
-            cs.set_hatchcolor("0.65")
+            cs = ax.contourf(x, y, crowded.astype(float), levels=[0.5, 1.5], colors="none", hatches=["x"])
+            cs.set_hatchcolor("0.78")
             cs.set_edgecolor("none")
-            handles.append(Patch(facecolor="none", hatch="xx", edgecolor="0.65", linewidth=0.6,
+            handles.append(Patch(facecolor="none", hatch="x", edgecolor="0.78", linewidth=0.6,
                                  label=f"excluded by {CROWDED} or more of the above"))
         if not result.valid.all():
             invalid = (~result.valid).reshape(len(y), len(x)).astype(float)

@@ -24,7 +24,7 @@ EXPERIMENTS = {
     "bbn_neff": (GREY, "solid", None, "BBN"),
     "white_dwarf": (OKABE_ITO["orange"], "dotted", None, "white dwarfs"),
     "perturbativity": (DARK_GREY, "dotted", None, "perturbativity"),
-    "ccfr_trident": (OKABE_ITO["reddish_purple"], "dashed", None, "CCFR"),
+    "ccfr_trident": (OKABE_ITO["black"], "dotted", None, "CCFR"),
     "belle2_invisible": (OKABE_ITO["blue"], "dashdot", None, "Belle II"),
     "babar_4mu": (OKABE_ITO["blue"], "solid", None, "BaBar 4mu"),
     "combined": (OKABE_ITO["black"], "solid", "\\\\", "combined"),
