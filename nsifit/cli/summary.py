@@ -14,8 +14,9 @@ from nsifit.errors import NsifitError
 def register(sub):
     p = sub.add_parser("summary", help="medians, 68/95%% intervals or limits, best fit, tau, ESS")
     p.add_argument("output", metavar="OUT.h5")
-    p.add_argument("--json", action="store_true")
-    p.add_argument("--latex", action="store_true", help="the constraints as a LaTeX table (booktabs)")
+    form = p.add_mutually_exclusive_group()
+    form.add_argument("--json", action="store_true", help="the whole summary as JSON")
+    form.add_argument("--latex", action="store_true", help="the constraints as a LaTeX table (booktabs)")
     p.set_defaults(func=cmd_summary)
 
 
