@@ -288,3 +288,37 @@ def test_three_overlapping_fills_are_hatched_instead_of_stacked(tmp_path):
     fig = draw(result)
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
     assert f"excluded by {CROWDED} or more of the above" in labels
+
+
+# --- combined upper-limit overlay ------------------------------------------------------------------
+def test_limit_overlay_is_the_limit_of_nsifit_limit(tmp_path):
+    """The `limit` overlay of the quickstart figure on a 2-point scan equals `nsifit limit` on the quickstart
+    run config (same likelihoods, c and tan_eta fixed, g_zp prior 1e-6..1e-2) at 10 and 100 MeV, and draws."""
+    from nsifit import api
+    from nsifit.inference.config import load_config
+    cfg = bounds.load_bounds_config(FIGURES / "quickstart_limit.yaml", grid=5)
+    cfg.x.min, cfg.x.max = 10.0, 100.0
+    x, upper, label = bounds.compute_limit(cfg, grid=2)
+    ref = api.limit("examples/quickstart.yaml", "m_zp:10:100:2:log", "g_zp")
+    np.testing.assert_allclose(x, [10.0, 100.0])
+    np.testing.assert_allclose(upper, ref["upper"], rtol=1e-4)
+    assert label == "combined likelihood, 95% CL upper limit"
+    run = bounds.limit_config(cfg)
+    assert run["params"]["g_zp"] == {"prior": "log-uniform", "min": 1e-6, "max": 1e-2}
+    assert run["params"]["tan_eta"] == -0.75
+    assert run["likelihoods"] == load_config("examples/quickstart.yaml").likelihoods
+    result = bounds.compute(cfg)
+    result.limit = (x, upper, label)
+    fig = draw(result)
+    save(fig, tmp_path / "limit.png")
+    import matplotlib.pyplot as plt
+    plt.close(fig)
+    assert (tmp_path / "limit.png").stat().st_size > 1000
+
+
+def test_limit_overlay_checks_its_keys():
+    with pytest.raises(ConfigError, match="limit"):
+        bounds.limit_config(bounds.load_bounds_config(base_config(limit={"levels": [2.71]})))
+    cfg = bounds.load_bounds_config(base_config(limit={"n": 3}, params={"c": -0.1, "tan_eta": {"expr": "m_zp/3"}}))
+    with pytest.raises(ConfigError, match="no 'expr' parameters"):
+        bounds.limit_config(cfg)

@@ -52,7 +52,8 @@ def test_configuration_doc_covers_every_key_the_validation_accepts():
               "sampler": tuple(run_config.SAMPLER_DEFAULTS), "profile": tuple(api.PROFILE_DEFAULTS),
               "bounds config": bounds_config.TOP_KEYS, "axes": bounds_config.AXIS_KEYS,
               "layers": bounds_config.LAYER_KEYS,
-              "bounds profile": importlib.import_module("nsifit.bounds.compute").PROFILE_KEYS}
+              "bounds profile": importlib.import_module("nsifit.bounds.compute").PROFILE_KEYS,
+              "bounds limit": importlib.import_module("nsifit.bounds.compute").LIMIT_KEYS}
     missing = [f"{table}: {key}" for table, keys in tables.items() for key in keys if f"`{key}`" not in doc]
     assert missing == []
     for default_key, value in run_config.SAMPLER_DEFAULTS.items():

@@ -21,10 +21,11 @@ def bibliography(source, data_dir=None):
             raw = yaml.safe_load(str(h5.attrs.get("config_yaml", "{}")))
     bounds = _bounds_source(raw) if isinstance(raw, (str, Path)) else raw if "layers" in raw else None
     if bounds is not None:
-        from nsifit.bounds import load_bounds_config, profile_config
+        from nsifit.bounds import limit_config, load_bounds_config, profile_config
         cfg = load_bounds_config(dict(bounds) if isinstance(bounds, Mapping) else bounds)
         pairs = [m for layer in cfg.layers for m in (layer.members or ((layer.likelihood, layer.options),))]
         pairs += list(load_config(profile_config(cfg)).likelihoods.items()) if cfg.profile else []  # overlay
+        pairs += list(load_config(limit_config(cfg)).likelihoods.items()) if cfg.limit is not None else []
         return bib.format_bibliography(*bib.run_keys(cfg.model.spec, pairs, data_dir))
     cfg = load_config(raw)
     return bib.format_bibliography(*bib.run_keys(cfg.model, cfg.likelihoods, data_dir or cfg.data_dir))

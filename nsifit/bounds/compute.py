@@ -129,6 +129,7 @@ class BoundsResult:
     valid: np.ndarray
     fields: list          # per layer: (field (ny, nx), low, high)
     profile: tuple = None  # (x, y, delta_chi2 (ny, nx), {label: level}) of compute_profile
+    limit: tuple = None    # (x, upper, label) of compute_limit
     skipped: dict = field(default_factory=dict)   # layer index -> why its plugin(s) do not apply to the model
 
     def region(self, i):
@@ -196,3 +197,42 @@ def compute_profile(cfg, data_dir=None, grid=None):
     levels = {f"combined profile, {PROFILE_LEVELS.get(lv, f'Delta chi2 {lv:g}')}": lv
               for lv in cfg.profile.get("levels", list(PROFILE_LEVELS))}
     return axes[0].values, axes[1].values, delta.T, levels
+
+
+# --- combined profile-likelihood upper limit overlay -------------------------------------------
+LIMIT_KEYS = ("likelihoods", "n", "cl", "label", "style")
+
+
+def limit_config(cfg):
+    """The run config of the `limit` overlay: the x axis is scanned, the y axis is the parameter of interest
+    (both with priors over the plotted range), the other parameters fixed as in `params`."""
+    spec = cfg.limit
+    if not isinstance(spec, dict):
+        raise ConfigError(f"bounds config: 'limit' must be a mapping, got {type(spec).__name__}")
+    check_keys("limit", spec, LIMIT_KEYS)
+    if cfg.expressions or any(a.name in DERIVED for a in (cfg.x, cfg.y)):
+        raise ConfigError("limit: needs model parameters on both axes and no 'expr' parameters")
+    params = {a.name: {"prior": "log-uniform" if a.scale == "log" else "uniform", "min": a.min, "max": a.max}
+              for a in (cfg.x, cfg.y)}
+    params.update(cfg.fixed)
+    return {"model": cfg.model.spec, "params": params, "likelihoods": spec.get("likelihoods")}
+
+
+def compute_limit(cfg, data_dir=None, grid=None):
+    """The combined profile-likelihood upper limit on the y parameter at `n` values of the x axis
+    (nsifit.inference.limits.profile_limits, asymptotic one-sided threshold): (x, upper (nan: no limit in
+    the plotted range), legend label)."""
+    from nsifit.inference.limits import profile_limits
+    from nsifit.inference.posterior import Posterior
+    from nsifit.inference.profile.scan import Axis as ScanAxis
+    spec = cfg.limit
+    posterior = Posterior(limit_config(cfg), data_dir)
+    n = int(grid or spec.get("n", 24))
+    if n < 2:
+        raise ConfigError(f"limit: 'n' must be >= 2, got {n}")
+    cl = float(spec.get("cl", 0.95))
+    axis = ScanAxis(cfg.x.name, cfg.x.min, cfg.x.max, n, cfg.x.scale == "log")
+    out = profile_limits(posterior, axis, cfg.y.name, cl)
+    upper = np.array([np.nan if u is None else u for u in out["upper"]], float)
+    label = f"{spec.get('label', 'combined')}, {cl:.0%} CL upper limit"
+    return out["values"], upper, label

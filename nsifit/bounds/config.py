@@ -10,7 +10,8 @@ instead of `likelihood`, `combine` {plugin: options or [options, ...], ...}: the
 several plugins (a list runs one plugin with several option sets, e.g. datasets), Delta chi^2 summed
 over them, for kind excluded/allowed);
 optional `lines` ({x|y, label, style}), `title`, `figure` (width_in, height_in, legend_columns),
-`gm2_dataset` (the figure's (g-2)mu dataset, default of every gm2_mu use) and `profile`.
+`gm2_dataset` (the figure's (g-2)mu dataset, default of every gm2_mu use), `profile` and `limit` (the
+combined profile-likelihood upper limit on the y axis along the x axis, as `nsifit limit`).
 """
 
 import copy
@@ -45,7 +46,7 @@ CONSTRUCTION_STATISTIC = {"poisson_zero_count": "poisson_zero", "poisson_zero": 
 KINDS = ("excluded", "allowed", "band", "excess")
 SCALES = ("log", "linear")
 CONVENTIONS = ("global", "seed")
-TOP_KEYS = ("model", "params", "x", "y", "layers", "lines", "title", "figure", "profile", "gm2_dataset")
+TOP_KEYS = ("model", "params", "x", "y", "layers", "lines", "title", "figure", "profile", "gm2_dataset", "limit")
 AXIS_KEYS = ("name", "min", "max", "n", "scale", "convention")
 LAYER_KEYS = ("likelihood", "options", "kind", "label", "statistic", "threshold", "reference",
               "observable", "mean", "sigma", "nsigma", "style", "combine")
@@ -262,6 +263,7 @@ class BoundsConfig:
     figure: dict = field(default_factory=dict)
     profile: dict = None
     source: str = ""
+    limit: dict = None
 
 
 def load_bounds_config(source, grid=None):
@@ -310,11 +312,12 @@ def load_bounds_config(source, grid=None):
                 opts = spec["combine"]["gm2_mu"] or {}
                 spec["combine"]["gm2_mu"] = opts
                 uses.extend(opts if isinstance(opts, list) else [opts])
-        profile = raw.get("profile")
-        combined = profile.get("likelihoods") if isinstance(profile, dict) else None
-        if isinstance(combined, dict) and "gm2_mu" in combined:
-            combined["gm2_mu"] = combined["gm2_mu"] or {}
-            uses.append(combined["gm2_mu"])
+        for section in ("profile", "limit"):
+            overlay = raw.get(section)
+            combined = overlay.get("likelihoods") if isinstance(overlay, dict) else None
+            if isinstance(combined, dict) and "gm2_mu" in combined:
+                combined["gm2_mu"] = combined["gm2_mu"] or {}
+                uses.append(combined["gm2_mu"])
         for opts in uses:
             if opts.setdefault("dataset", gm2) != gm2:
                 raise ConfigError(f"bounds config: gm2_mu dataset '{opts['dataset']}' differs from "
@@ -326,6 +329,6 @@ def load_bounds_config(source, grid=None):
             raise ConfigError(f"bounds config: lines[{i}] needs exactly one of 'x' or 'y'")
     return BoundsConfig(model, fixed, expressions, x, y, [_layer(i, s, model) for i, s in enumerate(layers)],
                         lines, str(raw.get("title", "")), dict(raw.get("figure") or {}),
-                        raw.get("profile"), str(source) if not isinstance(source, dict) else "")
+                        raw.get("profile"), str(source) if not isinstance(source, dict) else "", raw.get("limit"))
 
 

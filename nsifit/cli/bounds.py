@@ -16,6 +16,8 @@ def register(sub):
     p.add_argument("--grid", type=int, help="grid points per axis (overrides the config's n)")
     p.add_argument("--profile-grid", type=int, help="grid points per axis of the profile overlay")
     p.add_argument("--no-profile", action="store_true", help="skip the combined-profile overlay")
+    p.add_argument("--limit-grid", type=int, help="scan points of the upper-limit overlay (config: limit.n)")
+    p.add_argument("--no-limit", action="store_true", help="skip the combined upper-limit overlay")
     p.add_argument("--data-dir", help="extra data directory (also: $NSIFIT_DATA_DIR)")
     p.set_defaults(func=cmd_bounds)
 
@@ -45,5 +47,7 @@ def cmd_bounds(args):
     result = bounds.compute(cfg, args.data_dir, progress=sys.stderr.isatty())
     if cfg.profile is not None and not args.no_profile:
         result.profile = bounds.compute_profile(cfg, args.data_dir, args.profile_grid)
+    if cfg.limit is not None and not args.no_limit:
+        result.limit = bounds.compute_limit(cfg, args.data_dir, args.limit_grid)
     bounds_plot.save(bounds_plot.draw(result), output)
     print(output)

@@ -101,6 +101,11 @@ def draw(result, ax=None, width_in=3.4, height_in=4.3):
                 handles.append(Line2D([], [], label=line["label"], **lst))
         if result.profile is not None:
             handles.extend(_draw_profile(ax, result.profile))
+        if result.limit is not None:
+            lx, upper, label = result.limit
+            lst = {"color": "k", "linestyle": "solid", "linewidth": 1.8, **((cfg.limit or {}).get("style") or {})}
+            ax.plot(lx, upper, **lst)
+            handles.append(Line2D([], [], label=label, **lst))
         ax.set_xscale(cfg.x.scale)
         ax.set_yscale(cfg.y.scale)
         for axis, spec in ((ax.xaxis, cfg.x), (ax.yaxis, cfg.y)):
