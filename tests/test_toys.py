@@ -104,3 +104,17 @@ def test_cli_prints_toys_beside_the_limits(capsys):
     err = one_line(capsys, "limit", "examples/quickstart.yaml", "--scan", "m_zp:10:100:2", "--poi", "g_zp",
                    "--toys", "10")
     assert "--toys needs a CONFIG" in err
+
+
+def test_cls_limit_of_one_gaussian_measurement_is_the_closed_form():
+    """One unit Gaussian measurement of s = g, observed d: CL_s = (1 - Phi(s - d)) / Phi(d) (Read 2002); for
+    d = 0 the 95% CL_s limit is s = 1.96 (the CL_s+b one would be 1.645), for d = -1 it is 1.41."""
+    from scipy.optimize import brentq
+    from scipy.stats import norm
+
+    from nsifit.inference.toys import cls_limit
+    g = np.linspace(0.0, 5.0, 501)
+    for d in (0.0, -1.0):
+        exact = brentq(lambda s, d=d: (1 - norm.cdf(s - d)) / norm.cdf(d) - 0.05, 0.01, 10.0)
+        found = cls_limit(g[None, :], np.array([d]), g, 0.95, 20000, np.random.default_rng(3))
+        assert found == pytest.approx(exact, abs=0.05)

@@ -58,7 +58,8 @@ def cmd_limit(args):
             print(f"  toys at {result['scan']} = {value:.6g}: " + ("no limit" if toy is None else
                   f"critical q {toy['critical_toys']:.3f} +- {toy['critical_error']:.3f} (asymptotic "
                   f"{toy['threshold']:.3f}), coverage {toy['coverage']:.4f} +- {toy['coverage_error']:.4f} "
-                  f"({toy['n_toys']} toys)"))
+                  f"({toy['n_toys']} toys); CLs upper limit "
+                  + ("none on the grid" if toy["upper_cls"] is None else f"{toy['upper_cls']:.4g}")))
         if args.output:
             print(f"wrote {args.output}:/limits/{result['name']}")
     if args.from_run:
@@ -77,6 +78,7 @@ def _toys(args, result):
             continue
         toy = wilks_check(posterior, result["scan"], float(value), result["poi"], cl=result["cl"],
                           n_toys=args.toys, seed=args.seed)
-        out.append({k: toy[k] for k in ("upper", "threshold", "critical_toys", "critical_error", "coverage",
-                                        "coverage_error", "n_toys")})
+        keys = ("upper", "upper_cls", "threshold", "critical_toys", "critical_error", "coverage",
+                "coverage_error", "n_toys")
+        out.append({k: toy[k] for k in keys})
     return out

@@ -48,13 +48,14 @@ def signal_pulls(chi2):
     return pull - pull[:, :1], -pull[:, 0]
 
 
-def toy_statistic(s, i_true, n_toys, rng):
-    """q(g_true) of `n_toys` toys drawn at grid index `i_true` of the signals s (K, G); returns (n_toys,)."""
+def toy_statistic(s, i_true, n_toys, rng, i_draw=None):
+    """q(g_true) of `n_toys` toys drawn at grid index `i_draw` (default `i_true`) of the signals s (K, G) and
+    tested at index `i_true`; returns (n_toys,). i_draw = 0: background-only toys (s_k(g_min) = 0)."""
     s = np.asarray(s, float)
     bad = ~np.isfinite(s).all(axis=0)                 # grid points some plugin excludes outright
     s_ok = np.where(np.isfinite(s), s, 0.0)
     s2 = (s_ok ** 2).sum(axis=0)
-    truth = s[:, i_true]
+    truth = s[:, i_true if i_draw is None else i_draw]
     out = []
     for start in range(0, n_toys, CHUNK):
         n = min(CHUNK, n_toys - start)
@@ -65,6 +66,37 @@ def toy_statistic(s, i_true, n_toys, rng):
         q = chi2[:, i_true] - chi2[np.arange(n), i_hat]
         out.append(np.where(i_hat > i_true, 0.0, np.maximum(q, 0.0)))
     return np.concatenate(out)
+
+
+def observed_statistic(s, d, i_test):
+    """q(g) of the observed pulls d at grid index i_test (the same one-sided definition as the toys)."""
+    s_ok = np.where(np.isfinite(s), s, np.inf)
+    chi2 = ((s_ok - np.asarray(d, float)[:, None]) ** 2).sum(axis=0)
+    i_hat = int(np.argmin(chi2))
+    return 0.0 if i_hat > i_test else float(max(chi2[i_test] - chi2[i_hat], 0.0))
+
+
+def cls_value(s, d, i_test, n_toys, rng):
+    """CL_s = P(q >= q_obs | g) / P(q >= q_obs | 0) at grid index i_test (A. L. Read, J. Phys. G 28 (2002)
+    2693), both probabilities from toys; CL_s < 1 - CL excludes g."""
+    q_obs = observed_statistic(s, d, i_test)
+    p_sb = np.mean(toy_statistic(s, i_test, n_toys, rng) >= q_obs)
+    p_b = np.mean(toy_statistic(s, i_test, n_toys, rng, i_draw=0) >= q_obs)
+    return float(p_sb / p_b) if p_b > 0 else 0.0
+
+
+def cls_limit(s, d, g, cl, n_toys, rng):
+    """Smallest grid value of g with CL_s < 1 - cl above the best fit (bisection on the grid: CL_s falls with
+    g for a signal growing with g); None when no grid point is excluded."""
+    s_ok = np.where(np.isfinite(s), s, np.inf)
+    lo = int(np.argmin(((s_ok - np.asarray(d, float)[:, None]) ** 2).sum(axis=0)))
+    hi = len(g) - 1
+    if cls_value(s, d, hi, n_toys, rng) >= 1 - cl:
+        return None
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if cls_value(s, d, mid, n_toys, rng) < 1 - cl else (mid, hi)
+    return float(g[hi])
 
 
 def summarize(q, cl=0.95):
@@ -89,8 +121,8 @@ def _coupling_grid(g_lo, g_true, g_hi, n):
 def wilks_check(config, scan, at, poi, cl=0.95, n_toys=10000, seed=0, grid=GRID):
     """Toy distribution of q(g_up) at `scan` = `at` (physical units), g_up the asymptotic upper limit on `poi`.
 
-    Returns summarize(...) plus {"scan", "at", "poi", "upper" (asymptotic limit), "best_poi", "plugins",
-    "observed" (d_k)}."""
+    Returns summarize(...) plus {"scan", "at", "poi", "upper" (asymptotic limit), "upper_cls" (the CL_s
+    limit from the same toys, on the grid of g), "best_poi", "plugins", "observed" (d_k)}."""
     posterior = config if isinstance(config, Posterior) else Posterior(config)
     names = posterior.names
     if sorted(names) != sorted([scan, poi]):
@@ -123,8 +155,10 @@ def wilks_check(config, scan, at, poi, cl=0.95, n_toys=10000, seed=0, grid=GRID)
     g_up = brentq(lambda g: total(g) - c_hat - q_star, max(coarse[j - 1], g_hat), coarse[j], xtol=1e-6 * coarse[j])
     g = _coupling_grid(g_lo, g_up, min(SPAN * g_up, g_top), grid)
     s, d = signal_pulls(curves(g))
-    q = toy_statistic(s, int(np.searchsorted(g, g_up)), n_toys, np.random.default_rng(seed))
+    rng = np.random.default_rng(seed)
+    q = toy_statistic(s, int(np.searchsorted(g, g_up)), n_toys, rng)
     result = summarize(q, cl)
+    result["upper_cls"] = cls_limit(s, d, g, cl, n_toys, rng)
     result.update({"scan": scan, "at": float(at), "poi": poi, "upper": float(g_up), "best_poi": float(g_hat),
                    "plugins": plugins, "observed": (d + 0.0).tolist(), "z_asymptotic": float(norm.ppf(cl))})
     return result
