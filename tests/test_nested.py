@@ -214,13 +214,18 @@ def test_prior_transform_maps_the_unit_cube_onto_each_prior():
     assert x[1, 3] == 0.0
 
 
+def test_a_process_pool_gives_the_same_run_as_one_vectorized_call(toy_site, tmp_path):
+    """pool processes:2 splits each batch over two workers: the same points and log L, so the same run."""
+    one = run_nested(toy.config(**FAST), tmp_path / "one.h5")
+    two = run_nested(toy.config(**dict(FAST, pool="processes:2")), tmp_path / "two.h5")
+    assert two["log_z"] == one["log_z"] and two["n_calls"] == one["n_calls"]
+
+
 def test_nested_settings_are_checked(toy_site, tmp_path):
     with pytest.raises(ConfigError, match="sampler.engine"):
         load_config(toy.config(engine="nestd"))
     with pytest.raises(ConfigError, match="f_live"):
         load_config(toy.config(engine="nested", f_live=2))
-    with pytest.raises(ConfigError, match="vectorized"):
-        run_nested(toy.config(**dict(FAST, pool="serial")), tmp_path / "x.h5")
     cfg = toy.config(**FAST)
     cfg["params"]["m_zp"] = 50.0
     with pytest.raises(ConfigError, match=">= 2 sampled"):

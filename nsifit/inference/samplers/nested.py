@@ -6,7 +6,8 @@ plugin states: Bayes factors compare runs with the same plugins and datasets). n
 unit cube; `PriorTransform` maps it onto the internal coordinates (uniform in the box, uniform in
 log10 for log-uniform priors, the inverse CDF of the possibly truncated normal for gaussian ones),
 so the prior is handled by the transform and the sampler sees the likelihood only. Each batch of
-`sampler.batch` points is one vectorized Posterior call.
+`sampler.batch` points is one vectorized Posterior call (`pool: vectorized`), or one call per worker
+(`processes[:N]`, or `mpi` under mpiexec: rank 0 drives, the other ranks evaluate; nsifit.inference.parallel).
 
 Crash safety: nautilus writes its state to OUT.nested-checkpoint.h5 after every batch (its
 `filepath`/`resume` mechanism, nautilus docs "High-Level Interface"); the run file OUT holds the
@@ -25,8 +26,10 @@ import yaml
 from scipy.stats import truncnorm
 
 from nsifit.errors import ConfigError, NsifitError, StorageError
+from nsifit.inference.parallel import open_pool
 from nsifit.inference.samplers.ensemble import StopSignals
 from nsifit.inference.samplers.resume import config_differences, file_differences, statistical_config
+from nsifit.inference.samplers.start import LogProb
 from nsifit.io.files import open_h5, remove_stale_temporaries
 from nsifit.io.lock import OutputLock
 from nsifit.io.nestedfile import nested_status, write_nested, write_pending
@@ -82,23 +85,23 @@ class PriorTransform:
 
 
 class LogLikelihood:
-    """The whole batch in one Posterior call: (loglike_total, *blobs in posterior.blob_names order)."""
+    """A batch of points -> (loglike_total, *blobs in posterior.blob_names order): one vectorized Posterior
+    call, or one per worker of a `processes[:N]` / `mpi` pool (samplers.start.LogProb)."""
 
-    def __init__(self, posterior):
+    def __init__(self, posterior, pool, chunk_size=None):
         self.posterior = posterior
+        self.log_prob = LogProb(posterior, pool, chunk_size)
+        self.total = posterior.blob_names.index("loglike_total")
         self.stop = None
 
     def __call__(self, x):
         if self.stop is not None and self.stop.received is not None:
             raise _Stop()
-        _, blobs = self.posterior.log_prob(x)
-        return (blobs["loglike_total"], *(np.asarray(blobs[n], dtype=float) for n in self.posterior.blob_names))
+        rows = self.log_prob(np.atleast_2d(x))
+        return (rows[:, 1 + self.total], *(rows[:, 1 + j] for j in range(len(self.posterior.blob_names))))
 
 
 def check_settings(s, posterior, output):
-    if s["pool"] != "vectorized":
-        raise ConfigError(f"sampler.pool: the nested engine evaluates each batch in one vectorized call; "
-                          f"'{s['pool']}' is not supported (use vectorized)")
     if posterior.ndim < 2:
         raise ConfigError(f"the nested engine (nautilus) needs >= 2 sampled parameters, got {posterior.ndim}")
     if output.is_dir():
@@ -158,6 +161,15 @@ def run(config, posterior, output=None, resume=False, force=False, progress=None
     check_settings(s, posterior, output)
     transform = PriorTransform(posterior.sampled)
     checkpoint = checkpoint_path(output)
+    pool = open_pool(s["pool"], posterior)      # first: MPI worker ranks serve the batches until the end
+    try:
+        return _run(nautilus, config, posterior, output, resume, force, progress, transform, checkpoint, pool)
+    finally:
+        pool.close()
+
+
+def _run(nautilus, config, posterior, output, resume, force, progress, transform, checkpoint, pool):
+    s = config.sampler
     with OutputLock(output):
         remove_stale_temporaries(output)
         continuing, carry = _previous(output, checkpoint, config, posterior, resume, force)
@@ -167,7 +179,7 @@ def run(config, posterior, output=None, resume=False, force=False, progress=None
             s["seed"] = secrets.randbits(31)
         if not continuing:
             write_pending(output, posterior, config.yaml(), s["seed"], checkpoint.name, carry)
-        likelihood = LogLikelihood(posterior)
+        likelihood = LogLikelihood(posterior, pool, s["chunk_size"])
         try:
             sampler = nautilus.Sampler(transform, likelihood, n_dim=posterior.ndim, n_live=s["live_points"],
                                        n_batch=s["batch"], n_networks=s["networks"], vectorized=True,
