@@ -40,6 +40,16 @@ def versions():
             "emcee": emcee.__version__, "h5py": h5py.__version__, "hdf5": h5py.version.hdf5_version}
 
 
+def physical_values(internal, names, params):
+    """(n, ndim) internal coordinates -> physical values: 10**x for the parameters stored with log_scale
+    (their chain column holds log10 of the value; see write_metadata)."""
+    out = np.array(internal, dtype=float)
+    for i, name in enumerate(names):
+        if params[name]["log_scale"]:
+            out[:, i] = 10.0 ** out[:, i]
+    return out
+
+
 def write_metadata(h5, posterior, config_yaml, seed):
     """Root attributes, /params and /data_files (shared with profile files)."""
     h5.attrs.update({"nsifit_version": __version__, "schema_version": SCHEMA_VERSION,

@@ -23,6 +23,7 @@ from nsifit.io.files import (
     copy_groups,
     h5_errors,
     open_h5,
+    physical_values,
     write_error,
     write_metadata,
 )
@@ -68,11 +69,7 @@ class NestedRunData:
 
     def physical(self, internal):
         """(n, ndim) internal -> (n, ndim) physical values."""
-        out = np.array(internal, dtype=float)
-        for i, name in enumerate(self.names):
-            if self.params[name]["log_scale"]:
-                out[:, i] = 10.0 ** out[:, i]
-        return out
+        return physical_values(internal, self.names, self.params)
 
 
 def write_pending(path, posterior, config_yaml, seed, checkpoint, carry=None):

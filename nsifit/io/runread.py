@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from nsifit.errors import StorageError
-from nsifit.io.files import h5_errors, open_h5
+from nsifit.io.files import h5_errors, open_h5, physical_values
 from nsifit.io.nestedfile import read_nested
 
 PER_STEP_PREFIX = "loglike_"
@@ -58,11 +58,7 @@ class RunData:
 
     def physical(self, flat_chain):
         """(n, ndim) internal -> (n, ndim) physical values."""
-        out = np.array(flat_chain, dtype=float)
-        for i, name in enumerate(self.names):
-            if self.params[name]["log_scale"]:
-                out[:, i] = 10.0 ** out[:, i]
-        return out
+        return physical_values(flat_chain, self.names, self.params)
 
     def blob_column(self, name, steps):
         """Values of blob `name` at the given steps (NaN where a derived quantity is not stored)."""

@@ -22,7 +22,15 @@ import h5py
 import numpy as np
 
 from nsifit.errors import StorageError
-from nsifit.io.files import CHECKSUM, atomic_path, h5_errors, open_h5, write_error, write_metadata
+from nsifit.io.files import (
+    CHECKSUM,
+    atomic_path,
+    h5_errors,
+    open_h5,
+    physical_values,
+    write_error,
+    write_metadata,
+)
 
 WEIGHTED_GROUPS = ("post", "nested")
 
@@ -63,11 +71,7 @@ class WeightedData:
 
     def physical(self, internal=None):
         """(n, ndim) internal -> physical values (all samples when `internal` is None)."""
-        out = np.array(self.samples if internal is None else internal, dtype=float)
-        for i, name in enumerate(self.names):
-            if self.params[name]["log_scale"]:
-                out[:, i] = 10.0 ** out[:, i]
-        return out
+        return physical_values(self.samples if internal is None else internal, self.names, self.params)
 
     @property
     def ess(self):
