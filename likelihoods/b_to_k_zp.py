@@ -111,13 +111,6 @@ class BToKZp(Likelihood):
         ds = self.sets[name]
         return list(ds["limits"]) if ds["kind"] == "upper_limits" else [ds["channel"]]
 
-    @property
-    def data_files(self):
-        files = {}
-        for ds in self.sets.values():
-            files.update(ds.files)
-        return files
-
     def p_missing(self, obs, name, mode):
         """Fraction of the Z' from this B decay mode that leave nothing visible in this detector."""
         def compute():

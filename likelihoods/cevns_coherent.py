@@ -116,13 +116,6 @@ class CevnsCoherent(Likelihood):
         self.kernel = cevns.CevnsKernel([detector_from_dataset(ds) for ds in self.sets.values()])
         self.n_sm_computed = dict(zip(names, self.kernel.counts_sm()))
 
-    @property
-    def data_files(self):
-        files = {}
-        for ds in self.sets.values():
-            files.update(ds.files)
-        return files
-
     def ratios(self, obs):
         """{dataset: R(theta)} for the points of `obs`, computed once per batch."""
         def compute():

@@ -63,13 +63,6 @@ class KToPiZp(Likelihood):
                                      None if window is None else (1e3 * window["min"], 1e3 * window["max"]),
                                      ds.number("escape_distance_cm"))
 
-    @property
-    def data_files(self):
-        files = {}
-        for ds in self.sets.values():
-            files.update(ds.files)
-        return files
-
     def p_missing(self, obs, name):
         """Fraction of the Z' made in this dataset's kaon decays that leave nothing visible."""
         def compute():

@@ -71,6 +71,7 @@ class Likelihood:
         self.nuisances = self.nuisances_for(self.option_values, data_dir)
         self.data_dir = data_dir
         self.dataset = None
+        self.sets = {}                 # plugins that read several datasets keep them here by name
         dataset = dataset or self.default_dataset
         if dataset is not None:
             self.dataset = datasets.load(self.name, dataset, data_dir, self.required_fields, self.data_package)
@@ -88,8 +89,11 @@ class Likelihood:
 
     @property
     def data_files(self):
-        """{path: sha256} of every data file this plugin read."""
-        return dict(self.dataset.files) if self.dataset is not None else {}
+        """{'<plugin>/<file>': sha256} of every data file this plugin read (its dataset and `sets`)."""
+        files = dict(self.dataset.files) if self.dataset is not None else {}
+        for ds in self.sets.values():
+            files.update(ds.files)
+        return files
 
     @classmethod
     def validated_options(cls, options):
