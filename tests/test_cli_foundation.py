@@ -5,18 +5,15 @@ import subprocess
 import sys
 
 import pytest
+from cli_helpers import run_cli
 
 DERIVED_KEYS = {"g_mu", "eps_u", "eps_d", "eps_e", "eps_p", "eps_n", "tan_eta", "eps_medium", "delta_a_mu",
                 "br_ee", "br_inv", "br_phiphi", "gamma_total_mev", "ctau_cm", "epsilon"}
 
 
-def nsifit(*args):
-    return subprocess.run([sys.executable, "-m", "nsifit", *args], capture_output=True, text=True, timeout=120)
-
-
 def test_eval_json_has_contract_keys_and_every_derived_quantity():
-    out = nsifit("eval", "mutau_baryon", "m_zp=10", "g_zp=5e-4", "c=-0.1", "tan_eta=-0.75", "--json",
-                 "--likelihoods", "")
+    out = run_cli(["eval", "mutau_baryon", "m_zp=10", "g_zp=5e-4", "c=-0.1", "tan_eta=-0.75", "--json",
+                   "--likelihoods", ""])
     assert out.returncode == 0, out.stderr
     res = json.loads(out.stdout)
     assert set(res) == {"model", "settings", "params", "derived", "loglike", "invalid"} and res["invalid"] == {}
@@ -27,7 +24,7 @@ def test_eval_json_has_contract_keys_and_every_derived_quantity():
 
 
 def test_eval_several_points_gives_lists():
-    out = nsifit("eval", "dark_photon", "m_zp=10,20", "epsilon=1e-4", "--json", "--likelihoods", "")
+    out = run_cli(["eval", "dark_photon", "m_zp=10,20", "epsilon=1e-4", "--json", "--likelihoods", ""])
     res = json.loads(out.stdout)
     assert res["derived"]["br_ee"] == [1.0, 1.0]
 
@@ -43,7 +40,7 @@ def test_eval_several_points_gives_lists():
     (("frobnicate",), "invalid choice"),
 ])
 def test_usage_errors_exit_2_with_one_line(args, fragment):
-    out = nsifit(*args)
+    out = run_cli(list(args))
     assert out.returncode == 2
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1 and fragment in lines[0], out.stderr
@@ -51,7 +48,7 @@ def test_usage_errors_exit_2_with_one_line(args, fragment):
 
 
 def test_info_lists_models_with_units():
-    out = nsifit("info", "--json")
+    out = run_cli(["info", "--json"])
     info = json.loads(out.stdout)
     models = {m["name"]: m for m in info["models"]}
     assert set(models) == {"mutau_baryon", "lmu_minus_ltau", "dark_photon", "b_minus_l", "le_minus_lmu",

@@ -2,12 +2,11 @@
 `nsifit.evaluate`, run files and `nsifit info`; every mistake is one line."""
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 import yaml
+from cli_helpers import run_cli
 
 import nsifit
 from nsifit.api import Run, run
@@ -118,21 +117,17 @@ def test_bounds_config_accepts_a_model_mapping():
         load_bounds_config(dict(spec, model={"name": "mutau_baryon", "quark_alignment": 1}))
 
 
-def nsifit_cli(*args):
-    return subprocess.run([sys.executable, "-m", "nsifit", *args], capture_output=True, text=True, timeout=120)
-
-
 def test_cli_eval_model_setting_and_info():
-    out = nsifit_cli("eval", "mutau_baryon", "m_zp=30", "g_zp=5e-4", "c=-0.1", "epsilon=0",
-                     "--model-setting", "quark_alignment=up", "--likelihoods", "", "--json")
+    out = run_cli(["eval", "mutau_baryon", "m_zp=30", "g_zp=5e-4", "c=-0.1", "epsilon=0",
+                   "--model-setting", "quark_alignment=up", "--likelihoods", "", "--json"])
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["settings"] == {"quark_alignment": "up"}
-    text = nsifit_cli("eval", "mutau_baryon", "m_zp=30", "g_zp=5e-4", "c=-0.1", "epsilon=0", "--likelihoods", "")
+    text = run_cli(["eval", "mutau_baryon", "m_zp=30", "g_zp=5e-4", "c=-0.1", "epsilon=0", "--likelihoods", ""])
     assert "quark_alignment          down" in text.stdout
-    bad = nsifit_cli("eval", "mutau_baryon", "m_zp=30", "g_zp=5e-4", "c=-0.1", "epsilon=0",
-                     "--model-setting", "quark_alignment=sideways")
+    bad = run_cli(["eval", "mutau_baryon", "m_zp=30", "g_zp=5e-4", "c=-0.1", "epsilon=0",
+                   "--model-setting", "quark_alignment=sideways"])
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "unknown value 'sideways'" in bad.stderr
-    info = json.loads(nsifit_cli("info", "--json").stdout)
+    info = json.loads(run_cli(["info", "--json"]).stdout)
     settings = {m["name"]: m["settings"] for m in info["models"]}
     assert settings["mutau_baryon"][0]["name"] == "quark_alignment"
     assert settings["mutau_baryon"][0]["default"] == "down" and settings["mutau_baryon"][0]["choices"] == ["down", "up"]

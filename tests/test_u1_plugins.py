@@ -3,12 +3,12 @@
 
 import json
 import math
-import subprocess
 import sys
 import warnings
 
 import numpy as np
 import pytest
+from cli_helpers import run_cli
 from plugin_site import write_distribution
 from scipy.integrate import quad
 
@@ -169,23 +169,21 @@ def test_a_model_from_another_package_registers_under_nsifit_models(tmp_path, mo
 
 
 # --- the command line, run, profile, bounds ------------------------------------------------------------
-def nsifit_cli(*args):
-    return subprocess.run([sys.executable, "-m", "nsifit", *args], capture_output=True, text=True, timeout=300)
 
 
 def test_cli_eval_takes_charges_and_refuses_bad_ones_in_one_line():
-    out = nsifit_cli("eval", "u1", "--charges", "L_e=1,L_mu=-1", "m_zp=10", "g_zp=1e-4", "--likelihoods",
-                     "gm2_mu", "--json")
+    out = run_cli(["eval", "u1", "--charges", "L_e=1,L_mu=-1", "m_zp=10", "g_zp=1e-4", "--likelihoods",
+                   "gm2_mu", "--json"])
     assert out.returncode == 0, out.stderr
     res = json.loads(out.stdout)
     assert res["settings"]["charges"] == {"L_e": 1.0, "L_mu": -1.0}
     assert res["derived"]["epsilon"] == pytest.approx(1e-4 / 36.678, rel=1e-4)
-    expr = nsifit_cli("eval", "u1", "--charges", "L_mu=1,L_tau=1,B1=-c,B2=-c,B3=-2*(1-c)", "--model-setting",
-                      "mixing=free", "m_zp=10", "g_zp=1e-4", "c=-0.1", "epsilon=0", "--likelihoods", "", "--json")
+    expr = run_cli(["eval", "u1", "--charges", "L_mu=1,L_tau=1,B1=-c,B2=-c,B3=-2*(1-c)", "--model-setting",
+                    "mixing=free", "m_zp=10", "g_zp=1e-4", "c=-0.1", "epsilon=0", "--likelihoods", "", "--json"])
     assert expr.returncode == 0, expr.stderr
     for bad, fragment in ((["L_mu=1"], "anomalous"), (["L_muon=1,L_tau=-1"], "did you mean 'L_mu'"),
                           (["B=1,L=-1"], "diverges")):
-        err = nsifit_cli("eval", "u1", "--charges", *bad, "m_zp=10", "g_zp=1e-4", "--likelihoods", "")
+        err = run_cli(["eval", "u1", "--charges", *bad, "m_zp=10", "g_zp=1e-4", "--likelihoods", ""])
         assert err.returncode == 2 and err.stderr.count("\n") == 1 and fragment in err.stderr, err.stderr
 
 

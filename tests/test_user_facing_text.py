@@ -2,15 +2,11 @@
 and arXiv id, carries no process notes, and states the quickstart's run time as measured."""
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
+from cli_helpers import run_cli
+
 REPO = Path(__file__).resolve().parents[1]
-
-
-def run_cli(args):
-    return subprocess.run([sys.executable, "-m", "nsifit", *args], capture_output=True, text=True, timeout=300)
 
 
 FORBIDDEN = (r"\bseeds? ?0\d\d\b", r"\bseed's\b|\bseeds'", r"\bseed papers?\b", r"\bseed (?:eq|fig|sect)",
