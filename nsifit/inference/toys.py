@@ -68,10 +68,14 @@ def toy_statistic(s, i_true, n_toys, rng, i_draw=None):
     return np.concatenate(out)
 
 
+def _observed_chi2(s, d):
+    """chi^2 of the observed pulls d on the grid of g: sum_k (s_k - d_k)^2 (inf where a plugin excludes)."""
+    return ((np.where(np.isfinite(s), s, np.inf) - np.asarray(d, float)[:, None]) ** 2).sum(axis=0)
+
+
 def observed_statistic(s, d, i_test):
     """q(g) of the observed pulls d at grid index i_test (the same one-sided definition as the toys)."""
-    s_ok = np.where(np.isfinite(s), s, np.inf)
-    chi2 = ((s_ok - np.asarray(d, float)[:, None]) ** 2).sum(axis=0)
+    chi2 = _observed_chi2(s, d)
     i_hat = int(np.argmin(chi2))
     return 0.0 if i_hat > i_test else float(max(chi2[i_test] - chi2[i_hat], 0.0))
 
@@ -88,8 +92,7 @@ def cls_value(s, d, i_test, n_toys, rng):
 def cls_limit(s, d, g, cl, n_toys, rng):
     """Smallest grid value of g with CL_s < 1 - cl above the best fit (bisection on the grid: CL_s falls with
     g for a signal growing with g); None when no grid point is excluded."""
-    s_ok = np.where(np.isfinite(s), s, np.inf)
-    lo = int(np.argmin(((s_ok - np.asarray(d, float)[:, None]) ** 2).sum(axis=0)))
+    lo = int(np.argmin(_observed_chi2(s, d)))
     hi = len(g) - 1
     if cls_value(s, d, hi, n_toys, rng) >= 1 - cl:
         return None

@@ -175,13 +175,13 @@ def run(config, posterior, output=None, resume=False, force=False, progress=None
 
 def _advance(sampler, state, s, show, stop=None):
     """Sample to `steps`; with a target, go on in stages of ~10% of the steps so far until every
-    parameter has ESS >= sampler.ess and the chain is >= tau_factor tau long, or max_steps.
-    Returns the last check: {'reached', 'tau', 'ess'} (None without a target)."""
+    parameter has ESS >= sampler.ess and the chain is >= tau_factor tau long, or max_steps (the run's
+    diagnostics report whether the target was reached)."""
     backend = sampler.backend
     cap = step_cap(s)
     bar = tqdm(total=s["steps"], initial=backend.iteration, unit="step", dynamic_ncols=True,
                disable=not (show and sys.stderr.isatty()))
-    last_info, target, check = 0.0, s["steps"], None
+    last_info, target = 0.0, s["steps"]
     try:
         while True:
             if backend.iteration < target:
@@ -191,7 +191,7 @@ def _advance(sampler, state, s, show, stop=None):
                         state = new_state
                         bar.update(1)
                         if stop is not None and stop.received is not None:
-                            return check
+                            return
                         if bar.disable or time.monotonic() - last_info < 2.0:
                             continue
                         last_info = time.monotonic()
@@ -204,13 +204,12 @@ def _advance(sampler, state, s, show, stop=None):
                     raise StorageError(f"{backend.path}: the walkers of step {backend.iteration} are degenerate "
                                        f"(emcee: {err}); start a new run") from None
             if not converging(s) or backend.iteration < 2:
-                return check
+                return
             reached, tau, ess = target_reached(backend.get_chain(), s.get("ess"), s["tau_factor"])
-            check = {"reached": reached, "tau": tau, "ess": ess, "steps": backend.iteration}
             if not bar.disable:
                 bar.set_postfix(tau=f"{np.nanmax(tau):.0f}", ess_min=f"{np.nanmin(ess):.0f}")
             if reached or backend.iteration >= cap:
-                return check
+                return
             target = min(cap, backend.iteration + max(MIN_CHECK_STEPS, int(CHECK_FRACTION * backend.iteration)))
     finally:
         bar.close()
