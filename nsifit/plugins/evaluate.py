@@ -99,11 +99,14 @@ def evaluate(model, likelihoods=None, options=None, data_dir=None, **params):
         shape = np.broadcast_shapes(*(np.shape(v) for v in params.values()))
     except ValueError:
         shape = None                    # the model's resolve() names the parameters that do not broadcast
-    invalid = invalid_points(mdl, params)
-    if not invalid:                     # {}: all valid; None: malformed call -> its own error
+    invalid = {}
+    try:
         resolved, derived, loglike = evaluate_plugins(mdl, plugins, params)
         _warn_nan(loglike, np.zeros(len(loglike["total"]), bool))
-    else:
+    except ParameterError:
+        invalid = invalid_points(mdl, params)
+        if not invalid:                 # None: malformed call (or nothing to isolate): its own error
+            raise
         resolved, derived, loglike = _evaluate_valid(mdl, plugins, params, invalid)
     n = int(np.prod(shape)) if shape is not None else None
 
@@ -111,7 +114,7 @@ def evaluate(model, likelihoods=None, options=None, data_dir=None, **params):
         return {k: v.reshape(shape + v.shape[1:]) if isinstance(v, np.ndarray) and v.ndim and len(v) == n else v
                 for k, v in values.items()}
     return {"model": mdl.name, "settings": dict(mdl.setting_values), "params": shaped(resolved),
-            "derived": shaped(derived), "loglike": shaped(loglike), "invalid": invalid or {}}
+            "derived": shaped(derived), "loglike": shaped(loglike), "invalid": invalid}
 
 
 def _evaluate_valid(mdl, plugins, params, invalid):
